@@ -1,0 +1,246 @@
+"""Module 0 tests: scalar operators (0.1), property tests (0.2), higher-order functions (0.3)."""
+
+import math
+from typing import Callable, List, Tuple
+
+import pytest
+from hypothesis import given
+from hypothesis.strategies import lists
+
+from minitorch import MathTest
+from minitorch.operators import (
+    add,
+    addLists,
+    eq,
+    exp,
+    id,
+    inv,
+    inv_back,
+    log,
+    log_back,
+    lt,
+    max,
+    mul,
+    neg,
+    negList,
+    prod,
+    relu,
+    relu_back,
+    sigmoid,
+    sum,
+)
+from tests.strategies import assert_close, small_floats
+
+# ## Task 0.1: basic operators
+
+
+@pytest.mark.task0_1
+@given(small_floats, small_floats)
+def test_same_as_python(x: float, y: float) -> None:
+    assert_close(mul(x, y), x * y)
+    assert_close(add(x, y), x + y)
+    assert_close(neg(x), -x)
+    assert_close(max(x, y), x if x > y else y)
+    if abs(x) > 1e-5:
+        assert_close(inv(x), 1.0 / x)
+
+
+@pytest.mark.task0_1
+@given(small_floats)
+def test_relu(a: float) -> None:
+    if a > 0:
+        assert relu(a) == a
+    if a < 0:
+        assert relu(a) == 0.0
+
+
+@pytest.mark.task0_1
+@given(small_floats, small_floats)
+def test_relu_back(a: float, b: float) -> None:
+    if a > 0:
+        assert relu_back(a, b) == b
+    if a < 0:
+        assert relu_back(a, b) == 0.0
+
+
+@pytest.mark.task0_1
+@given(small_floats)
+def test_id(a: float) -> None:
+    assert id(a) == a
+
+
+@pytest.mark.task0_1
+@given(small_floats)
+def test_lt(a: float) -> None:
+    """Check that a - 1.0 is always less than a."""
+    assert lt(a - 1.0, a) == 1.0
+    assert lt(a, a - 1.0) == 0.0
+
+
+@pytest.mark.task0_1
+@given(small_floats)
+def test_max(a: float) -> None:
+    assert max(a - 1.0, a) == a
+    assert max(a, a - 1.0) == a
+    assert max(a + 1.0, a) == a + 1.0
+    assert max(a, a + 1.0) == a + 1.0
+
+
+@pytest.mark.task0_1
+@given(small_floats)
+def test_eq(a: float) -> None:
+    assert eq(a, a) == 1.0
+    assert eq(a, a - 1.0) == 0.0
+    assert eq(a, a + 1.0) == 0.0
+
+
+@pytest.mark.task0_1
+def test_sigmoid_is_stable_for_large_inputs() -> None:
+    # A naive 1 / (1 + exp(-x)) overflows exp for x = -1000.
+    assert sigmoid(-1000.0) == 0.0
+    assert sigmoid(1000.0) == 1.0
+    assert_close(sigmoid(0.0), 0.5)
+
+
+@pytest.mark.task0_1
+@given(small_floats)
+def test_log_exp_and_their_derivatives(a: float) -> None:
+    assert_close(exp(a / 10), math.exp(a / 10))
+    if a > 0.1:
+        assert_close(log(a), math.log(a))
+        assert_close(log_back(a, 2.0), 2.0 / a)
+    if abs(a) > 0.5:
+        assert_close(inv_back(a, 3.0), -3.0 / (a * a))
+
+
+# ## Task 0.2: property tests (students write these)
+
+
+@pytest.mark.task0_2
+@given(small_floats)
+def test_sigmoid(a: float) -> None:
+    """Sigmoid lies in [0, 1], 1 - sigmoid(a) == sigmoid(-a), sigmoid(0) == 0.5,
+    and it is strictly increasing."""
+    # BEGIN SOLUTION task0_2
+    s = sigmoid(a)
+    assert 0.0 <= s <= 1.0
+    assert_close(1.0 - s, sigmoid(-a))
+    assert_close(sigmoid(0.0), 0.5)
+    assert sigmoid(a + 1.0) > s or s > 1.0 - 1e-9
+    # END SOLUTION
+
+
+@pytest.mark.task0_2
+@given(small_floats, small_floats, small_floats)
+def test_transitive(a: float, b: float, c: float) -> None:
+    """lt is transitive: a < b and b < c imply a < c."""
+    # BEGIN SOLUTION task0_2
+    if lt(a, b) and lt(b, c):
+        assert lt(a, c) == 1.0
+    assert lt(a, a) == 0.0
+    # END SOLUTION
+
+
+@pytest.mark.task0_2
+@given(small_floats, small_floats)
+def test_symmetric(x: float, y: float) -> None:
+    """mul gives the same answer with its arguments swapped."""
+    # BEGIN SOLUTION task0_2
+    assert mul(x, y) == mul(y, x)
+    # END SOLUTION
+
+
+@pytest.mark.task0_2
+@given(small_floats, small_floats, small_floats)
+def test_distribute(x: float, y: float, z: float) -> None:
+    r"""z * (x + y) == z * x + z * y."""
+    # BEGIN SOLUTION task0_2
+    assert_close(mul(z, add(x, y)), add(mul(z, x), mul(z, y)))
+    # END SOLUTION
+
+
+@pytest.mark.task0_2
+@given(small_floats)
+def test_other(x: float) -> None:
+    """relu is idempotent, and neg is its own inverse."""
+    # BEGIN SOLUTION task0_2
+    assert relu(relu(x)) == relu(x)
+    assert neg(neg(x)) == x
+    # END SOLUTION
+
+
+# ## Task 0.3: higher-order functions
+
+
+@pytest.mark.task0_3
+@given(small_floats, small_floats, small_floats, small_floats)
+def test_zip_with(a: float, b: float, c: float, d: float) -> None:
+    x1, x2 = addLists([a, b], [c, d])
+    y1, y2 = a + c, b + d
+    assert_close(x1, y1)
+    assert_close(x2, y2)
+
+
+@pytest.mark.task0_3
+@given(lists(small_floats, min_size=5, max_size=5), lists(small_floats, min_size=5, max_size=5))
+def test_sum_distribute(ls1: List[float], ls2: List[float]) -> None:
+    """The sum of two lists' elements equals the sum of their element-wise sum."""
+    assert_close(sum(ls1) + sum(ls2), sum(addLists(ls1, ls2)))
+
+
+@pytest.mark.task0_3
+@given(lists(small_floats))
+def test_sum(ls: List[float]) -> None:
+    assert_close(sum(ls), math.fsum(ls))
+
+
+@pytest.mark.task0_3
+@given(small_floats, small_floats, small_floats)
+def test_prod(x: float, y: float, z: float) -> None:
+    assert_close(prod([x, y, z]), x * y * z)
+    assert prod([]) == 1.0
+    assert sum([]) == 0.0
+
+
+@pytest.mark.task0_3
+@given(lists(small_floats))
+def test_negList(ls: List[float]) -> None:
+    check = negList(ls)
+    assert len(check) == len(ls)
+    for i, j in zip(ls, check):
+        assert_close(i, -j)
+
+
+@pytest.mark.task0_3
+def test_zip_with_rejects_unequal_lengths() -> None:
+    with pytest.raises(ValueError, match="equal length"):
+        addLists([1.0, 2.0], [1.0])
+
+
+# ## Generic checks over the MathTest catalogue (need every Module 0 operator)
+
+one_arg, two_arg, _ = MathTest._tests()
+
+
+@pytest.mark.task0_1
+@given(small_floats)
+@pytest.mark.parametrize("fn", one_arg)
+def test_one_args(fn: Tuple[str, Callable[[float], float]], t1: float) -> None:
+    name, base_fn = fn
+    base_fn(t1)
+
+
+@pytest.mark.task0_1
+@given(small_floats, small_floats)
+@pytest.mark.parametrize("fn", two_arg)
+def test_two_args(fn: Tuple[str, Callable[[float, float], float]], t1: float, t2: float) -> None:
+    name, base_fn = fn
+    base_fn(t1, t2)
+
+
+@pytest.mark.task0_1
+@given(small_floats, small_floats)
+def test_backs(a: float, b: float) -> None:
+    relu_back(a, b)
+    inv_back(a + 2.4, b)
+    log_back(abs(a) + 4, b)
