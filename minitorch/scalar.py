@@ -43,6 +43,10 @@ class ScalarHistory:
     inputs: Sequence["Scalar"] = field(default_factory=tuple)
 
 
+# The history of every leaf: no function, no inputs. It is never mutated, so
+# all leaves can share one instance.
+LEAF_HISTORY = ScalarHistory()
+
 _var_count = 0
 
 
@@ -65,7 +69,7 @@ class Scalar:
     def __init__(
         self,
         v: float,
-        back: Optional[ScalarHistory] = ScalarHistory(),
+        back: Optional[ScalarHistory] = LEAF_HISTORY,
         name: Optional[str] = None,
     ) -> None:
         self.unique_id: int = _next_id()

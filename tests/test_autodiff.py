@@ -5,7 +5,7 @@ from typing import Tuple
 import pytest
 
 import minitorch
-from minitorch import Context, ScalarFunction, ScalarHistory, Scalar
+from minitorch import Context, Scalar, ScalarFunction, ScalarHistory
 
 
 class Function1(ScalarFunction):
