@@ -217,12 +217,12 @@ def test_zip_with_rejects_unequal_lengths() -> None:
         addLists([1.0, 2.0], [1.0])
 
 
-# ## Generic checks over the MathTest catalogue (need every Module 0 operator)
+# ## Smoke checks over the MathTest catalogue. Ungraded: several catalogue
+# functions use only Python arithmetic, so they would pass without Task 0.1.
 
 one_arg, two_arg, _ = MathTest._tests()
 
 
-@pytest.mark.task0_1
 @given(small_floats)
 @pytest.mark.parametrize("fn", one_arg)
 def test_one_args(fn: Tuple[str, Callable[[float], float]], t1: float) -> None:
@@ -230,7 +230,6 @@ def test_one_args(fn: Tuple[str, Callable[[float], float]], t1: float) -> None:
     base_fn(t1)
 
 
-@pytest.mark.task0_1
 @given(small_floats, small_floats)
 @pytest.mark.parametrize("fn", two_arg)
 def test_two_args(fn: Tuple[str, Callable[[float, float], float]], t1: float, t2: float) -> None:

@@ -1,0 +1,150 @@
+"""Tests for the grading run: per-task tallies, the score table, and the honesty check.
+
+They build tiny throwaway projects under ``tmp_path`` and run pytest on them in
+a subprocess, so the outer test run is never disturbed.
+"""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Dict, List
+
+import minitorch.grading
+from minitorch.grading.grade import earned, format_table
+from minitorch.grading.results import RESULTS_ENV, Tally
+
+PROJECT_ROOT = Path(minitorch.grading.__file__).resolve().parents[2]
+BEGIN = "# BEGIN " + "SOLUTION"  # in pieces: this file must hold no real markers
+END = "# END " + "SOLUTION"
+
+PYTEST_INI = """\
+[pytest]
+testpaths = tests
+pythonpath = .
+addopts = --strict-markers
+markers =
+    task0_1: operators
+    task0_2: property tests
+    task0_3: higher-order functions
+"""
+
+TESTS = """\
+import pytest
+from minitorch.ops import double, halve
+
+
+@pytest.mark.task0_1
+def test_double():
+    assert double(2) == 4
+
+
+@pytest.mark.task0_1
+@pytest.mark.parametrize("x", [0, 1])
+def test_double_again(x):
+    assert double(x) == x + x
+
+
+@pytest.mark.task0_2
+def test_halve():
+    assert halve(4) == 2
+
+
+@pytest.mark.task0_2
+def test_skipped():
+    pytest.skip("no GPU here")
+
+
+def test_unmarked():
+    assert False
+"""
+
+
+def ops(halve_body: str) -> str:
+    """``minitorch/ops.py`` with two solution blocks (task0_1 and task0_2)."""
+    return (
+        f"def double(x):\n    {BEGIN} task0_1\n    return 2 * x\n    {END}\n\n\n"
+        f"def halve(x):\n    {BEGIN} task0_2\n    {halve_body}\n    {END}\n"
+    )
+
+
+def make_project(root: Path, halve_body: str = "return x / 2") -> Path:
+    """A project laid out like minitorch, with a copy of the grading package."""
+    for name, text in {
+        "pytest.ini": PYTEST_INI,
+        "minitorch/__init__.py": "",
+        "minitorch/ops.py": ops(halve_body),
+        "tests/test_ops.py": TESTS,
+    }.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text)
+    grading = PROJECT_ROOT / "minitorch" / "grading"
+    shutil.copytree(
+        grading, root / "minitorch" / "grading", ignore=shutil.ignore_patterns("__pycache__")
+    )
+    return root
+
+
+def run(args: List[str], cwd: Path, **env: str) -> subprocess.CompletedProcess:
+    # Without plugin autoloading (hypothesis, jupyter...) each pytest starts 1 s sooner.
+    environment = {**os.environ, "PYTHONPATH": str(cwd), "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
+    environment.update(env)
+    return subprocess.run(
+        [sys.executable, *args], cwd=cwd, env=environment, capture_output=True, text=True
+    )
+
+
+def test_earned_and_table() -> None:
+    tallies: Dict[str, Tally] = {
+        "task0_1": Tally(passed=2, failed=1),
+        "task0_3": Tally(passed=1, skipped=1),
+        "task9_9": Tally(passed=1),
+    }
+    assert earned("task0_1", tallies["task0_1"]) == 6.7
+    assert earned("task9_9", tallies["task9_9"]) == 0.0  # not in the task table: no points
+    table = format_table(tallies)
+    assert "Task 0.1  Operators" in table
+    assert "2/3" in table and "6.7/10" in table
+    assert "1/2 (1 skipped)" in table and "5/10" in table
+    rows = {line[:8]: line.split("  ") for line in table.splitlines()}
+    assert [cell.strip() for cell in rows["Task 0.2"] if cell.strip()][-2:] == ["no tests", "-"]
+    assert "not in minitorch/grading/tasks.py" in table
+    assert table.splitlines()[-1].split() == ["total", "4/6", "11.7/20"]
+
+
+def test_results_plugin_tallies_per_task(tmp_path: Path) -> None:
+    root = make_project(tmp_path, halve_body="return x")  # a wrong solution
+    report = tmp_path / "results.json"
+    done = run(
+        ["-m", "pytest", "-p", "minitorch.grading.results", "-p", "no:cacheprovider"],
+        root,
+        **{RESULTS_ENV: str(report)},
+    )
+    assert done.returncode == 1, done.stdout
+    data = json.loads(report.read_text())
+    assert data["task0_1"] == {"passed": 3, "failed": 0, "skipped": 0, "not_run": 0}
+    assert data["task0_2"] == {"passed": 0, "failed": 1, "skipped": 1, "not_run": 0}
+    assert data["_collection_errors"] == [] and "task0_3" not in data
+
+
+def test_grade_prints_table_and_exit_status(tmp_path: Path) -> None:
+    root = make_project(tmp_path)
+    done = run(["-m", "minitorch.grading.grade", "-p", "no:cacheprovider"], root)
+    assert done.returncode == 0, done.stdout  # test_unmarked fails, but it is not graded
+    assert "3/3" in done.stdout and "1/2 (1 skipped)" in done.stdout
+    (root / "minitorch/ops.py").write_text(ops("return x"))
+    done = run(["-m", "minitorch.grading.grade", "-p", "no:cacheprovider"], root)
+    assert done.returncode == 1
+    assert "0/2 (1 skipped)" in done.stdout
+
+
+def test_check_finds_a_task_whose_tests_ignore_its_solution(tmp_path: Path) -> None:
+    root = make_project(tmp_path)
+    (root / "tests/test_ops.py").write_text(TESTS.replace("assert halve(4) == 2", "pass"))
+    done = run(["-m", "minitorch.grading.check", "--root", str(root)], root)
+    assert done.returncode == 1, done.stdout
+    assert "stripping task0_2 does not fail its tests" in done.stdout
+    assert "Task 0.1  Operators         1       3      fails, good" in done.stdout
+    assert not (root / ".grading").exists()
