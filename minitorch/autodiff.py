@@ -12,8 +12,9 @@ The idea in three lines:
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, Iterable, List, Protocol, Tuple
+from typing import Any, Iterable, Iterator, List, Protocol, Tuple
 
 
 def central_difference(f: Any, *vals: Any, arg: int = 0, epsilon: float = 1e-6) -> Any:
@@ -146,3 +147,32 @@ class Context:
     def saved_tensors(self) -> Tuple[Any, ...]:
         """The values stored by ``save_for_backward``."""
         return self.saved_values
+
+
+# ## Gradient mode (shared by Scalar and Tensor)
+
+_grad_enabled = True
+
+
+def is_grad_enabled() -> bool:
+    """False inside a ``no_grad()`` block."""
+    return _grad_enabled
+
+
+@contextmanager
+def no_grad() -> Iterator[None]:
+    """Run a block without recording history: results are constants.
+
+    Use it for evaluation and for parameter updates, where no gradient is
+    needed and building a graph would only cost time and memory::
+
+        with minitorch.no_grad():
+            predictions = model(x)
+    """
+    global _grad_enabled
+    previous = _grad_enabled
+    _grad_enabled = False
+    try:
+        yield
+    finally:
+        _grad_enabled = previous

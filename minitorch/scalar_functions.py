@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Tuple
 
 from . import operators
-from .autodiff import Context
+from .autodiff import Context, is_grad_enabled
 
 if TYPE_CHECKING:
     from .scalar import Scalar, ScalarLike
@@ -63,7 +63,7 @@ class ScalarFunction:
                 raw_vals.append(float(v))
 
         # A function only needs to remember its inputs if one of them needs a gradient.
-        need_grad = any(not s.is_constant() for s in scalars)
+        need_grad = is_grad_enabled() and any(not s.is_constant() for s in scalars)
         ctx = Context(not need_grad)
         c = cls._forward(ctx, *raw_vals)
         if not isinstance(c, (float, int)):

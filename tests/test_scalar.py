@@ -138,3 +138,11 @@ def test_constants_get_no_derivative() -> None:
     out = Scalar(2.0, None) * Scalar(3.0)
     assert out.history is not None
     assert Scalar(2.0, None).is_constant()
+
+
+def test_no_grad_makes_scalar_results_constants() -> None:
+    x = Scalar(2.0)
+    with minitorch.no_grad():
+        y = x * 3.0
+    assert y.is_constant()
+    assert (x * 3.0).history is not None

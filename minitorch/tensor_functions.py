@@ -1,0 +1,576 @@
+"""Module 2: the differentiable functions on tensors, and the ways to make tensors.
+
+Each ``Function`` pairs a ``forward`` (run by the backend's kernels on raw,
+history-free tensors) with a ``backward`` that turns the gradient of the
+output into one gradient per input. ``Function.apply`` connects them to the
+graph, exactly as ``ScalarFunction.apply`` does for ``Scalar``.
+
+A backward may return a gradient of a broadcast shape; ``Tensor.expand``
+sums it back to its input's shape, so no Function has to think about
+broadcasting in its backward.
+"""
+
+from __future__ import annotations
+
+import random
+from typing import Any, Callable, Optional, Sequence, Tuple, Union
+
+import numpy as np
+
+from .autodiff import Context, is_grad_enabled, no_grad  # noqa: F401  (re-exported)
+from .tensor import History, Tensor
+from .tensor_data import DTypeLike, TensorData, UserShape, index_view, resolve_dtype
+from .tensor_ops import SimpleBackend, TensorBackend
+
+# ## The Function base class
+
+
+def wrap_tuple(x: Any) -> Tuple[Any, ...]:
+    """Turn a single value into a one-element tuple; leave tuples alone."""
+    return x if isinstance(x, tuple) else (x,)
+
+
+class Function:
+    """A tensor function that knows its own derivative.
+
+    Subclasses define ``forward(ctx, *inputs)`` and ``backward(ctx, grad_output)``
+    as static methods. Inputs may mix tensors with constants (a dim, a shape);
+    ``backward`` returns one gradient per input, and may leave out those of
+    trailing constants.
+    """
+
+    @classmethod
+    def _backward(cls, ctx: Context, grad_out: Tensor) -> Tuple[Any, ...]:
+        return wrap_tuple(cls.backward(ctx, grad_out))  # type: ignore[attr-defined]
+
+    @classmethod
+    def _forward(cls, ctx: Context, *inps: Any) -> Tensor:
+        return cls.forward(ctx, *inps)  # type: ignore[attr-defined]
+
+    @classmethod
+    def apply(cls, *vals: Any) -> Tensor:
+        """Run ``forward`` on history-free copies of the inputs and record the call."""
+        raw_vals = []
+        need_grad = False
+        for v in vals:
+            if isinstance(v, Tensor):
+                need_grad = need_grad or v.requires_grad()
+                raw_vals.append(v.detach())
+            else:
+                raw_vals.append(v)
+        need_grad = need_grad and is_grad_enabled()
+        ctx = Context(not need_grad)
+        c = cls._forward(ctx, *raw_vals)
+        back = History(cls, ctx, vals) if need_grad else None
+        return Tensor(c._tensor, back, backend=c.backend)
+
+
+# ## Elementwise functions
+
+
+class Neg(Function):
+    """Negation: f(a) = -a."""
+
+    @staticmethod
+    def forward(ctx: Context, t1: Tensor) -> Tensor:
+        # BEGIN SOLUTION task2_3
+        return t1.f.neg_map(t1)
+        # END SOLUTION
+
+    @staticmethod
+    def backward(ctx: Context, grad_output: Tensor) -> Tensor:
+        # BEGIN SOLUTION task2_4
+        return grad_output.f.neg_map(grad_output)
+        # END SOLUTION
+
+
+class Inv(Function):
+    """Inverse: f(a) = 1 / a."""
+
+    @staticmethod
+    def forward(ctx: Context, t1: Tensor) -> Tensor:
+        # BEGIN SOLUTION task2_3
+        ctx.save_for_backward(t1)
+        return t1.f.inv_map(t1)
+        # END SOLUTION
+
+    @staticmethod
+    def backward(ctx: Context, grad_output: Tensor) -> Tensor:
+        # BEGIN SOLUTION task2_4
+        (t1,) = ctx.saved_values
+        return grad_output.f.inv_back_zip(t1, grad_output)
+        # END SOLUTION
+
+
+class Add(Function):
+    """Addition with broadcasting: f(a, b) = a + b."""
+
+    @staticmethod
+    def forward(ctx: Context, t1: Tensor, t2: Tensor) -> Tensor:
+        # BEGIN SOLUTION task2_3
+        return t1.f.add_zip(t1, t2)
+        # END SOLUTION
+
+    @staticmethod
+    def backward(ctx: Context, grad_output: Tensor) -> Tuple[Tensor, Tensor]:
+        # BEGIN SOLUTION task2_4
+        return grad_output, grad_output
+        # END SOLUTION
+
+
+class Mul(Function):
+    """Multiplication with broadcasting: f(a, b) = a * b."""
+
+    @staticmethod
+    def forward(ctx: Context, a: Tensor, b: Tensor) -> Tensor:
+        # BEGIN SOLUTION task2_3
+        ctx.save_for_backward(a, b)
+        return a.f.mul_zip(a, b)
+        # END SOLUTION
+
+    @staticmethod
+    def backward(ctx: Context, grad_output: Tensor) -> Tuple[Tensor, Tensor]:
+        # BEGIN SOLUTION task2_4
+        a, b = ctx.saved_values
+        f = grad_output.f
+        return f.mul_zip(grad_output, b), f.mul_zip(grad_output, a)
+        # END SOLUTION
+
+
+class Sigmoid(Function):
+    """The logistic function: f(a) = 1 / (1 + e^-a)."""
+
+    @staticmethod
+    def forward(ctx: Context, t1: Tensor) -> Tensor:
+        # BEGIN SOLUTION task2_3
+        out = t1.f.sigmoid_map(t1)
+        ctx.save_for_backward(out)
+        return out
+        # END SOLUTION
+
+    @staticmethod
+    def backward(ctx: Context, grad_output: Tensor) -> Tensor:
+        # BEGIN SOLUTION task2_4
+        (out,) = ctx.saved_values
+        # d sigmoid(x) / dx = sigmoid(x) * (1 - sigmoid(x)): reuse the forward's output.
+        return out * (-out + 1.0) * grad_output
+        # END SOLUTION
+
+
+class ReLU(Function):
+    """Rectified linear unit: f(a) = max(a, 0)."""
+
+    @staticmethod
+    def forward(ctx: Context, t1: Tensor) -> Tensor:
+        # BEGIN SOLUTION task2_3
+        ctx.save_for_backward(t1)
+        return t1.f.relu_map(t1)
+        # END SOLUTION
+
+    @staticmethod
+    def backward(ctx: Context, grad_output: Tensor) -> Tensor:
+        # BEGIN SOLUTION task2_4
+        (t1,) = ctx.saved_values
+        return grad_output.f.relu_back_zip(t1, grad_output)
+        # END SOLUTION
+
+
+class Log(Function):
+    """Natural logarithm: f(a) = log(a)."""
+
+    @staticmethod
+    def forward(ctx: Context, t1: Tensor) -> Tensor:
+        # BEGIN SOLUTION task2_3
+        ctx.save_for_backward(t1)
+        return t1.f.log_map(t1)
+        # END SOLUTION
+
+    @staticmethod
+    def backward(ctx: Context, grad_output: Tensor) -> Tensor:
+        # BEGIN SOLUTION task2_4
+        (t1,) = ctx.saved_values
+        return grad_output.f.log_back_zip(t1, grad_output)
+        # END SOLUTION
+
+
+class Exp(Function):
+    """Exponential: f(a) = e^a."""
+
+    @staticmethod
+    def forward(ctx: Context, t1: Tensor) -> Tensor:
+        # BEGIN SOLUTION task2_3
+        out = t1.f.exp_map(t1)
+        ctx.save_for_backward(out)
+        return out
+        # END SOLUTION
+
+    @staticmethod
+    def backward(ctx: Context, grad_output: Tensor) -> Tensor:
+        # BEGIN SOLUTION task2_4
+        (out,) = ctx.saved_values
+        return grad_output.f.mul_zip(out, grad_output)
+        # END SOLUTION
+
+
+# ## Comparisons: piecewise constant, so their gradient is zero
+
+
+class LT(Function):
+    """``1.0`` where ``a < b``, else ``0.0``."""
+
+    @staticmethod
+    def forward(ctx: Context, a: Tensor, b: Tensor) -> Tensor:
+        # BEGIN SOLUTION task2_3
+        ctx.save_for_backward(a.shape, b.shape)
+        return a.f.lt_zip(a, b)
+        # END SOLUTION
+
+    @staticmethod
+    def backward(ctx: Context, grad_output: Tensor) -> Tuple[Tensor, Tensor]:
+        # BEGIN SOLUTION task2_4
+        a_shape, b_shape = ctx.saved_values
+        return grad_output.zeros(a_shape), grad_output.zeros(b_shape)
+        # END SOLUTION
+
+
+class EQ(Function):
+    """``1.0`` where ``a == b``, else ``0.0``."""
+
+    @staticmethod
+    def forward(ctx: Context, a: Tensor, b: Tensor) -> Tensor:
+        # BEGIN SOLUTION task2_3
+        ctx.save_for_backward(a.shape, b.shape)
+        return a.f.eq_zip(a, b)
+        # END SOLUTION
+
+    @staticmethod
+    def backward(ctx: Context, grad_output: Tensor) -> Tuple[Tensor, Tensor]:
+        # BEGIN SOLUTION task2_4
+        a_shape, b_shape = ctx.saved_values
+        return grad_output.zeros(a_shape), grad_output.zeros(b_shape)
+        # END SOLUTION
+
+
+class IsClose(Function):
+    """``1.0`` where ``|a - b| < 1e-2``, else ``0.0``."""
+
+    @staticmethod
+    def forward(ctx: Context, a: Tensor, b: Tensor) -> Tensor:
+        ctx.save_for_backward(a.shape, b.shape)
+        # BEGIN SOLUTION task2_3
+        return a.f.is_close_zip(a, b)
+        # END SOLUTION
+
+    @staticmethod
+    def backward(ctx: Context, grad_output: Tensor) -> Tuple[Tensor, Tensor]:
+        a_shape, b_shape = ctx.saved_values
+        return grad_output.zeros(a_shape), grad_output.zeros(b_shape)
+
+
+# ## Reductions
+
+
+def _reduce_all(a: Tensor, reduce: Callable[[Tensor, int], Tensor]) -> Tensor:
+    """Fold every dimension of ``a`` with ``reduce``; the result has shape ``(1,)``."""
+    out = a.f.id_map(a) if a.dims == 0 else a  # a 0-d input is copied, never shared
+    for dim in range(a.dims):
+        out = reduce(out, dim)
+    return out._new(TensorData(out._tensor._storage[:1], (1,)))
+
+
+class Sum(Function):
+    """Sum over one dim (kept, with size 1) or over all (shape ``(1,)``)."""
+
+    @staticmethod
+    def forward(ctx: Context, a: Tensor, dim: Optional[int]) -> Tensor:
+        # BEGIN SOLUTION task2_3
+        if dim is None:
+            return _reduce_all(a, a.f.add_reduce)
+        return a.f.add_reduce(a, dim)
+        # END SOLUTION
+
+    @staticmethod
+    def backward(ctx: Context, grad_output: Tensor) -> Tensor:
+        # BEGIN SOLUTION task2_4
+        # Every input entry adds to its sum once; ``expand`` broadcasts the
+        # gradient back over the summed dimension(s).
+        return grad_output
+        # END SOLUTION
+
+
+class All(Function):
+    """``1.0`` if every entry (over one dim, or all) is non-zero, else ``0.0``."""
+
+    @staticmethod
+    def forward(ctx: Context, a: Tensor, dim: Optional[int]) -> Tensor:
+        ctx.save_for_backward(a.shape)
+        # BEGIN SOLUTION task2_3
+        # 1.0 where a != 0 (as "(a == 0) == 0"), so the product is exactly 0 or 1.
+        zero = a.zeros((1,))
+        nonzero = a.f.eq_zip(a.f.eq_zip(a, zero), zero)
+        if dim is None:
+            return _reduce_all(nonzero, a.f.mul_reduce)
+        return a.f.mul_reduce(nonzero, dim)
+        # END SOLUTION
+
+    @staticmethod
+    def backward(ctx: Context, grad_output: Tensor) -> Tensor:
+        (a_shape,) = ctx.saved_values
+        return grad_output.zeros(a_shape)
+
+
+# ## Layout: new views of the same numbers
+
+
+class Permute(Function):
+    """Reorder the dims (a view of the same storage)."""
+
+    @staticmethod
+    def forward(ctx: Context, a: Tensor, order: Tuple[int, ...]) -> Tensor:
+        ctx.save_for_backward(order)
+        # BEGIN SOLUTION task2_3
+        return a._new(a._tensor.permute(*order))
+        # END SOLUTION
+
+    @staticmethod
+    def backward(ctx: Context, grad_output: Tensor) -> Tensor:
+        # BEGIN SOLUTION task2_4
+        (order,) = ctx.saved_values
+        # Undo the permutation: dim order[i] of the input became dim i.
+        inverse = [0] * len(order)
+        for i, o in enumerate(order):
+            inverse[o] = i
+        return grad_output._new(grad_output._tensor.permute(*inverse))
+        # END SOLUTION
+
+
+class View(Function):
+    """The same contiguous numbers with a new shape (a view)."""
+
+    @staticmethod
+    def forward(ctx: Context, a: Tensor, shape: Tuple[int, ...]) -> Tensor:
+        size = 1
+        for s in shape:
+            size *= s
+        if size != a.size or any(s < 0 for s in shape):
+            raise ValueError(f"cannot view shape {a.shape} ({a.size} entries) as {shape}")
+        if not a._tensor.is_contiguous():
+            raise ValueError(
+                f"view() needs a contiguous tensor, but shape {a.shape} has strides "
+                f"{a._tensor.strides}; call .contiguous() first"
+            )
+        ctx.save_for_backward(a.shape)
+        # BEGIN SOLUTION task2_3
+        # Contiguous: entry k sits at position k, whatever the shape.
+        return a._new(TensorData(a._tensor._storage[: a.size], shape))
+        # END SOLUTION
+
+    @staticmethod
+    def backward(ctx: Context, grad_output: Tensor) -> Tensor:
+        # BEGIN SOLUTION task2_4
+        (original,) = ctx.saved_values
+        return grad_output.contiguous().view(*original)
+        # END SOLUTION
+
+
+class Copy(Function):
+    """A contiguous copy."""
+
+    @staticmethod
+    def forward(ctx: Context, a: Tensor) -> Tensor:
+        # BEGIN SOLUTION task2_3
+        return a.f.id_map(a)
+        # END SOLUTION
+
+    @staticmethod
+    def backward(ctx: Context, grad_output: Tensor) -> Tensor:
+        # BEGIN SOLUTION task2_4
+        return grad_output
+        # END SOLUTION
+
+
+class GetItem(Function):
+    """``t[key]`` for a key that selects a view (slices, partial indices)."""
+
+    @staticmethod
+    def forward(ctx: Context, a: Tensor, key: Any) -> Tensor:
+        ctx.save_for_backward(a.shape, key)
+        view = index_view(a._tensor, key)
+        assert isinstance(view, TensorData)
+        return a._new(view)
+
+    @staticmethod
+    def backward(ctx: Context, grad_output: Tensor) -> Tensor:
+        a_shape, key = ctx.saved_values
+        # The gradient is zero outside the selection; inside it, grad_output.
+        grad = grad_output.zeros(a_shape)
+        grad_output.f.id_map(grad_output, out=grad._new(index_view(grad._tensor, key)))
+        return grad
+
+
+class Cast(Function):
+    """Convert to another dtype (float32/float64)."""
+
+    @staticmethod
+    def forward(ctx: Context, a: Tensor, dtype: np.dtype) -> Tensor:
+        ctx.save_for_backward(a.dtype)
+        return a.f.id_map(a, out=a.zeros(a.shape, dtype=dtype))
+
+    @staticmethod
+    def backward(ctx: Context, grad_output: Tensor) -> Tensor:
+        (dtype,) = ctx.saved_values
+        return grad_output.f.id_map(grad_output, out=grad_output.zeros(dtype=dtype))
+
+
+# ## Matrix multiply
+
+
+def _transpose(t: Tensor) -> Tensor:
+    """Swap the last two dims (a view)."""
+    order = list(range(t.dims))
+    order[-2], order[-1] = order[-1], order[-2]
+    return t._new(t._tensor.permute(*order))
+
+
+class MatMul(Function):
+    """Batched matrix product ``a @ b``."""
+
+    @staticmethod
+    def forward(ctx: Context, a: Tensor, b: Tensor) -> Tensor:
+        ctx.save_for_backward(a, b)
+        return a.f.matrix_multiply(a, b)
+
+    @staticmethod
+    def backward(ctx: Context, grad_output: Tensor) -> Tuple[Tensor, Tensor]:
+        a, b = ctx.saved_values
+        f = grad_output.f
+        # For C = A B: dA = dC B^T and dB = A^T dC (batch dims summed by expand).
+        return (
+            f.matrix_multiply(grad_output, _transpose(b)),
+            f.matrix_multiply(_transpose(a), grad_output),
+        )
+
+
+# ## Making tensors
+
+
+def _shape_arg(shape: Union[int, UserShape]) -> Tuple[int, ...]:
+    if isinstance(shape, (int, np.integer)):
+        return (int(shape),)
+    return tuple(int(s) for s in shape)
+
+
+def _filled(
+    shape: Union[int, UserShape],
+    value: float,
+    backend: TensorBackend,
+    dtype: DTypeLike,
+    requires_grad: bool,
+) -> Tensor:
+    shape = _shape_arg(shape)
+    storage = np.full(int(np.prod(shape, dtype=np.int64)), value, dtype=resolve_dtype(dtype))
+    out = Tensor(TensorData(storage, shape), backend=backend)
+    return out.requires_grad_(True) if requires_grad else out
+
+
+def zeros(
+    shape: Union[int, UserShape],
+    backend: TensorBackend = SimpleBackend,
+    dtype: DTypeLike = None,
+    requires_grad: bool = False,
+) -> Tensor:
+    """A tensor of zeros.
+
+    Args:
+        shape: its shape, e.g. ``(2, 3)`` (an int for 1-D).
+        backend: the backend that runs its operations.
+        dtype: ``float64`` (default) or ``float32``.
+        requires_grad: make it a leaf that collects ``.grad``.
+    """
+    return _filled(shape, 0.0, backend, dtype, requires_grad)
+
+
+def ones(
+    shape: Union[int, UserShape],
+    backend: TensorBackend = SimpleBackend,
+    dtype: DTypeLike = None,
+    requires_grad: bool = False,
+) -> Tensor:
+    """A tensor of ones (arguments as for :func:`zeros`)."""
+    return _filled(shape, 1.0, backend, dtype, requires_grad)
+
+
+def rand(
+    shape: Union[int, UserShape],
+    backend: TensorBackend = SimpleBackend,
+    requires_grad: bool = False,
+    dtype: DTypeLike = None,
+) -> Tensor:
+    """Uniform random numbers in ``[0, 1)`` from Python's ``random`` (seed it with ``random.seed``).
+
+    Args:
+        shape: its shape.
+        backend: the backend that runs its operations.
+        requires_grad: make it a leaf that collects ``.grad``.
+        dtype: ``float64`` (default) or ``float32``.
+    """
+    shape = _shape_arg(shape)
+    size = int(np.prod(shape, dtype=np.int64))
+    storage = np.array([random.random() for _ in range(size)], dtype=resolve_dtype(dtype))
+    out = Tensor(TensorData(storage, shape), backend=backend)
+    return out.requires_grad_(True) if requires_grad else out
+
+
+def arange(
+    start: float,
+    stop: Optional[float] = None,
+    step: float = 1.0,
+    backend: TensorBackend = SimpleBackend,
+    dtype: DTypeLike = None,
+    requires_grad: bool = False,
+) -> Tensor:
+    """``start, start + step, ...`` up to (not including) ``stop``, like ``numpy.arange``.
+
+    With one argument, counts from 0: ``arange(3)`` is ``[0., 1., 2.]``.
+    """
+    values = np.arange(start, stop, step) if stop is not None else np.arange(start)
+    return tensor(values, backend=backend, requires_grad=requires_grad, dtype=dtype)
+
+
+def tensor(
+    ls: Any,
+    backend: TensorBackend = SimpleBackend,
+    requires_grad: bool = False,
+    dtype: DTypeLike = None,
+) -> Tensor:
+    """A tensor holding a copy of ``ls``.
+
+    Args:
+        ls: a number, a (nested, rectangular) list of numbers, a numpy array
+            or a tensor.
+        backend: the backend that runs its operations.
+        requires_grad: make it a leaf that collects ``.grad``.
+        dtype: ``float64`` or ``float32``; by default float32 arrays and
+            tensors stay float32 and everything else becomes float64.
+
+    Raises:
+        ValueError: for ragged lists or values that are not numbers.
+    """
+    if isinstance(ls, Tensor):
+        ls = ls.to_numpy()
+    default = np.dtype(np.float64)
+    if isinstance(ls, np.ndarray) and ls.dtype == np.float32:
+        default = ls.dtype
+    try:
+        array = np.array(ls, dtype=resolve_dtype(dtype, default))
+    except (ValueError, TypeError) as error:
+        raise ValueError(f"tensor() needs numbers in a rectangular nested list: {error}") from error
+    out = Tensor(TensorData(array.reshape(-1), array.shape), backend=backend)
+    return out.requires_grad_(True) if requires_grad else out
+
+
+__all__: Sequence[str] = [
+    "Function", "Neg", "Inv", "Add", "Mul", "Sigmoid", "ReLU", "Log", "Exp", "LT", "EQ",
+    "IsClose", "Sum", "All", "Permute", "View", "Copy", "GetItem", "Cast", "MatMul",
+    "no_grad", "is_grad_enabled", "zeros", "ones", "rand", "arange", "tensor",
+]

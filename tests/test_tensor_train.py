@@ -1,0 +1,74 @@
+"""Module 2, task 2.5: the tensor network learns the toy data sets."""
+
+import random
+
+import numpy as np
+import pytest
+
+import minitorch
+from minitorch.tensor_functions import tensor
+from minitorch.train_scalar import ScalarTrain
+from minitorch.train_tensor import Linear, Network, TensorTrain
+
+
+@pytest.mark.task2_5
+def test_linear_layer_computes_affine_map() -> None:
+    random.seed(0)
+    layer = Linear(3, 2)
+    x = np.array([[0.5, -2.0, 1.0], [1.5, 0.0, -1.0]])
+    out = layer.forward(tensor(x))
+    w = layer.weights.value.to_numpy()
+    b = layer.bias.value.to_numpy()
+    assert w.shape == (3, 2) and b.shape == (2,)
+    np.testing.assert_allclose(out.to_numpy(), x @ w + b)
+    assert [name for name, _ in layer.named_parameters()] == ["weights", "bias"]
+
+
+@pytest.mark.task2_5
+def test_network_gives_probabilities_for_a_batch() -> None:
+    random.seed(0)
+    model = Network(4)
+    out = model.forward(tensor(np.random.default_rng(0).uniform(size=(7, 2))))
+    assert out.shape == (7, 1)
+    assert np.all((out.to_numpy() > 0) & (out.to_numpy() < 1))
+    assert len(model.parameters()) == 6
+
+
+@pytest.mark.task2_5
+def test_tensor_training_reproduces_scalar_training() -> None:
+    """Same seed, same initial weights: the tensor and scalar networks take identical steps."""
+    random.seed(3)
+    data = minitorch.datasets["Xor"](20)
+    random.seed(7)
+    tensor_result = TensorTrain(3).train(data, 0.5, max_epochs=10, log_fn=None)
+    random.seed(7)
+    scalar_result = ScalarTrain(3).train(data, 0.5, max_epochs=10, log_fn=None)
+    np.testing.assert_allclose(tensor_result.losses, scalar_result.losses, rtol=1e-9)
+    assert tensor_result.correct == scalar_result.correct
+
+
+@pytest.mark.task2_5
+@pytest.mark.parametrize(
+    "name, seed, hidden, epochs",
+    [("Simple", 1, 4, 100), ("Split", 2, 8, 300), ("Xor", 5, 10, 300)],
+)
+def test_tensor_training_learns(name: str, seed: int, hidden: int, epochs: int) -> None:
+    """The course's bar: at least 90% of the points correct."""
+    random.seed(seed)
+    data = minitorch.datasets[name](50)
+    logged = []
+    result = TensorTrain(hidden).train(
+        data, 0.5, max_epochs=epochs, log_fn=lambda *args: logged.append(args), log_every=50
+    )
+    assert len(result.losses) == epochs
+    assert result.losses[-1] < result.losses[0]
+    assert result.accuracy >= 0.9
+    assert logged[-1][0] == epochs
+
+
+def test_run_many_and_run_one_do_not_record_history() -> None:
+    random.seed(0)
+    trainer = TensorTrain(3)
+    assert trainer.run_many([[0.1, 0.2], [0.3, 0.4]]).shape == (2, 1)
+    one = trainer.run_one([0.1, 0.2])
+    assert one.shape == (1, 1) and not one.requires_grad()
