@@ -20,6 +20,7 @@ from .autodiff import (
     no_grad,
     topological_sort,
 )
+from .data import ArrayDataset, DataLoader, DataLoaders, Dataset
 from .datasets import Graph, datasets
 from .grad_check import grad_central_difference, grad_check
 from .module import Module, Parameter
@@ -106,4 +107,9 @@ __all__ = [
     "SimpleOps",
     "SimpleBackend",
     "MapProto",
+    # Data
+    "Dataset",
+    "ArrayDataset",
+    "DataLoader",
+    "DataLoaders",
 ]
