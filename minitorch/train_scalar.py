@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field
-from typing import Callable, List, Optional, Sequence
+from typing import Any, Callable, List, Optional, Sequence
 
 from .datasets import Graph
 from .module import Module, Parameter
@@ -155,31 +155,51 @@ class ScalarTrain:
         return result
 
 
-def main(argv: Optional[Sequence[str]] = None) -> None:
-    """Command line: ``python -m minitorch.train_scalar --dataset Xor``."""
+def run_command_line(
+    make_trainer: Callable[[int], Any],
+    engine: str,
+    argv: Optional[Sequence[str]] = None,
+    hidden: int = 6,
+    seed: int = 1,
+) -> TrainResult:
+    """The command line shared by the toy trainers of Modules 1 and 2.
+
+    Args:
+        make_trainer: builds a trainer from a hidden width (``ScalarTrain``, ``TensorTrain``).
+        engine: "scalar" or "tensor", for the messages.
+        argv: the arguments (``sys.argv[1:]`` when None).
+        hidden: the default hidden width.
+        seed: the default random seed.
+    """
     import argparse
 
     from .datasets import datasets
 
-    parser = argparse.ArgumentParser(description="Train the Module 1 scalar network.")
+    parser = argparse.ArgumentParser(description=f"Train the {engine} network on a toy data set.")
     parser.add_argument("--dataset", default="Xor", choices=sorted(datasets))
     parser.add_argument("--points", type=int, default=50)
-    parser.add_argument("--hidden", type=int, default=6)
+    parser.add_argument("--hidden", type=int, default=hidden)
     parser.add_argument("--lr", type=float, default=0.5)
     parser.add_argument("--epochs", type=int, default=300)
-    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--seed", type=int, default=seed)
     args = parser.parse_args(argv)
 
     random.seed(args.seed)
     data = datasets[args.dataset](args.points)
     print(
-        f"Training a scalar network ({args.hidden} hidden units) on {args.dataset} "
+        f"Training a {engine} network ({args.hidden} hidden units) on {args.dataset} "
         f"({args.points} points) for {args.epochs} epochs"
     )
-    result = ScalarTrain(args.hidden).train(
+    result = make_trainer(args.hidden).train(
         data, args.lr, args.epochs, log_every=max(1, args.epochs // 10)
     )
     print(f"final accuracy: {result.accuracy:.2%} ({result.correct}/{data.N} points correct)")
+    return result
+
+
+def main(argv: Optional[Sequence[str]] = None) -> None:
+    """Command line: ``python -m minitorch.train_scalar --dataset Xor``."""
+    run_command_line(ScalarTrain, "scalar", argv, hidden=6, seed=1)
 
 
 if __name__ == "__main__":

@@ -9,7 +9,6 @@ scalar ones, which is where the speed-up comes from.
 
 from __future__ import annotations
 
-import random
 from typing import Optional, Sequence
 
 from .datasets import Graph
@@ -17,7 +16,7 @@ from .module import Module, Parameter
 from .optim import SGD
 from .tensor import Tensor
 from .tensor_functions import no_grad, rand, tensor
-from .train_scalar import LogFn, TrainResult, default_log_fn
+from .train_scalar import LogFn, TrainResult, default_log_fn, run_command_line
 
 
 def RParam(*shape: int) -> Parameter:
@@ -141,29 +140,7 @@ class TensorTrain:
 
 def main(argv: Optional[Sequence[str]] = None) -> None:
     """Command line: ``python -m minitorch.train_tensor --dataset Xor``."""
-    import argparse
-
-    from .datasets import datasets
-
-    parser = argparse.ArgumentParser(description="Train the Module 2 tensor network.")
-    parser.add_argument("--dataset", default="Xor", choices=sorted(datasets))
-    parser.add_argument("--points", type=int, default=50)
-    parser.add_argument("--hidden", type=int, default=10)
-    parser.add_argument("--lr", type=float, default=0.5)
-    parser.add_argument("--epochs", type=int, default=300)
-    parser.add_argument("--seed", type=int, default=5)
-    args = parser.parse_args(argv)
-
-    random.seed(args.seed)
-    data = datasets[args.dataset](args.points)
-    print(
-        f"Training a tensor network ({args.hidden} hidden units) on {args.dataset} "
-        f"({args.points} points) for {args.epochs} epochs"
-    )
-    result = TensorTrain(args.hidden).train(
-        data, args.lr, args.epochs, log_every=max(1, args.epochs // 10)
-    )
-    print(f"final accuracy: {result.accuracy:.2%} ({result.correct}/{data.N} points correct)")
+    run_command_line(TensorTrain, "tensor", argv, hidden=10, seed=5)
 
 
 if __name__ == "__main__":
