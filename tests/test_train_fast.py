@@ -1,0 +1,53 @@
+"""Module 3, task 3.5: the tensor network trains on the fast backend, in minibatches."""
+
+import random
+
+import numpy as np
+import pytest
+
+import minitorch
+from minitorch.backends import FastTensorBackend
+from minitorch.tensor_ops import SimpleBackend
+from minitorch.train_fast import FastTrain, to_backend
+from minitorch.train_tensor import Network
+
+
+@pytest.mark.task3_5
+def test_to_backend_moves_parameters_without_copying() -> None:
+    random.seed(1)
+    model = Network(3)
+    before = [p.value.to_numpy() for p in model.parameters()]
+    storages = [p.value._tensor._storage for p in model.parameters()]
+    to_backend(model, FastTensorBackend)
+    for parameter, old, storage in zip(model.parameters(), before, storages):
+        assert parameter.value.backend is FastTensorBackend
+        assert parameter.value.requires_grad
+        assert parameter.value._tensor._storage is storage
+        np.testing.assert_array_equal(parameter.value.to_numpy(), old)
+
+
+@pytest.mark.task3_5
+def test_fast_training_takes_the_same_steps_as_simple_backend() -> None:
+    """Same seed, same data: both backends compute the same losses, epoch by epoch."""
+    random.seed(2)
+    data = minitorch.datasets["Xor"](20)
+    losses = []
+    for backend in (SimpleBackend, FastTensorBackend):
+        random.seed(11)
+        result = FastTrain(4, backend=backend, batch_size=7).train(data, 0.5, max_epochs=5, log_fn=None)
+        losses.append(result.losses)
+    np.testing.assert_allclose(losses[0], losses[1], rtol=1e-9)
+
+
+@pytest.mark.task3_5
+def test_fast_training_learns_a_dataset() -> None:
+    random.seed(3)
+    data = minitorch.datasets["Simple"](50)
+    random.seed(4)
+    logged = []
+    result = FastTrain(10).train(
+        data, 0.5, max_epochs=40, log_fn=lambda *entry: logged.append(entry), log_every=20
+    )
+    assert len(result.losses) == 40 and [entry[0] for entry in logged] == [20, 40]
+    assert result.losses[-1] < result.losses[0]
+    assert result.accuracy >= 0.9, result
