@@ -1,0 +1,273 @@
+"""Module 4: the functions of a neural network beyond the elementwise ones.
+
+- Pooling: the course's ``avgpool2d``/``maxpool2d`` over non-overlapping
+  tiles (built from ``tile``, a reshaping trick), and PyTorch's general
+  ``max_pool2d``/``avg_pool2d`` (stride, padding), adaptive pooling to any
+  output size and global pooling, which run compiled kernels (``pooling.py``).
+- ``max`` (with its gradient) and ``argmax`` along a dimension.
+- ``softmax`` and ``logsoftmax``, computed stably: subtracting the maximum
+  first keeps ``exp`` from overflowing, and changes nothing else, because
+  ``softmax(x - c) = softmax(x)`` for any constant ``c``.
+- ``dropout``, which a ``Dropout`` layer switches off in evaluation mode.
+
+Everything works on the input's backend and dtype, and every function is
+differentiable through the autograd graph.
+"""
+
+from __future__ import annotations
+
+import functools
+import random
+from typing import Callable, Optional, Sequence, Tuple, Union
+
+import numpy as np
+
+from . import operators
+from .autodiff import Context
+from .fast_conv import from_array
+from .pooling import IntOrPair, Pool2dFun, adaptive_spec, window_spec
+from .tensor import Tensor
+from .tensor_functions import Function
+from .tensor_ops import TensorBackend
+
+# ## Task 4.3: tiles and average pooling
+
+
+def tile(input: Tensor, kernel: Tuple[int, int]) -> Tuple[Tensor, int, int]:
+    """Cut each image into non-overlapping ``kh x kw`` tiles, one tile per output position.
+
+    Args:
+        input: ``(B, C, H, W)``.
+        kernel: ``(kh, kw)``, which must divide ``(H, W)``.
+
+    Returns:
+        ``(tiled, H / kh, W / kw)``; ``tiled`` has shape ``(B, C, H / kh,
+        W / kw, kh * kw)``: the last dim lists each tile's entries.
+
+    Raises:
+        ValueError: for a non 4-D input or a kernel that does not divide the image.
+    """
+    if input.dims != 4:
+        raise ValueError(f"tile needs a (B, C, H, W) input, got shape {input.shape}")
+    batch, channel, height, width = input.shape
+    kh, kw = kernel
+    if kh < 1 or kw < 1 or height % kh or width % kw:
+        raise ValueError(
+            f"tile: kernel {tuple(kernel)} must divide the image size {(height, width)} of input "
+            f"{input.shape}; use max_pool2d/avg_pool2d for windows that do not"
+        )
+    # BEGIN SOLUTION task4_3
+    new_height, new_width = height // kh, width // kw
+    # Split H into (tile row, row within tile) and W likewise, then bring the
+    # two "within tile" dims together at the end and merge them.
+    split = input.contiguous().view(batch, channel, new_height, kh, new_width, kw)
+    tiled = split.permute(0, 1, 2, 4, 3, 5).contiguous().view(
+        batch, channel, new_height, new_width, kh * kw
+    )
+    return tiled, new_height, new_width
+    # END SOLUTION
+
+
+def avgpool2d(input: Tensor, kernel: Tuple[int, int]) -> Tensor:
+    """Average over non-overlapping ``kernel`` tiles: ``(B, C, H, W) -> (B, C, H/kh, W/kw)``."""
+    batch, channel = input.shape[:2]
+    # BEGIN SOLUTION task4_3
+    tiled, new_height, new_width = tile(input, kernel)
+    return tiled.mean(4).view(batch, channel, new_height, new_width)
+    # END SOLUTION
+
+
+# ## Task 4.4: max, argmax, softmax, dropout
+
+
+@functools.lru_cache(maxsize=None)
+def _max_reducer(backend: TensorBackend) -> Callable[[Tensor, int], Tensor]:
+    # -inf starts the fold: max(-inf, x) = x for every x.
+    return backend.ops.reduce(operators.max, -float("inf"))
+
+
+def max_reduce(input: Tensor, dim: int) -> Tensor:
+    """The maximum along ``dim`` (kept with size 1), with no gradient: a backend reduction."""
+    return _max_reducer(input.backend)(input, dim)
+
+
+class Max(Function):
+    """The maximum along one dim (kept with size 1)."""
+
+    @staticmethod
+    def forward(ctx: Context, input: Tensor, dim: int) -> Tensor:
+        # BEGIN SOLUTION task4_4
+        out = max_reduce(input, dim)
+        ctx.save_for_backward(input, out, dim)
+        return out
+        # END SOLUTION
+
+    @staticmethod
+    def backward(ctx: Context, grad_output: Tensor) -> Tensor:
+        # BEGIN SOLUTION task4_4
+        input, out, dim = ctx.saved_values
+        f = grad_output.f
+        # The gradient goes to the maximum; entries that tie share it equally
+        # (so the gradients still add up to grad_output, as for torch.amax).
+        hits = f.eq_zip(input, out)
+        share = f.mul_zip(grad_output, f.inv_map(f.add_reduce(hits, dim)))
+        return f.mul_zip(hits, share)
+        # END SOLUTION
+
+
+def _dim_arg(input: Tensor, dim: Union[int, Tensor]) -> int:
+    """``dim`` as a non-negative int (the course passes it as a one-entry tensor too)."""
+    if isinstance(dim, Tensor):
+        dim = int(dim.item())
+    return input._dim(int(dim))
+
+
+def max(input: Tensor, dim: Optional[Union[int, Tensor]] = None) -> Tensor:
+    """The maximum of ``input`` along ``dim`` (kept with size 1), or of all of it (shape ``(1,)``).
+
+    Gradients flow to the maximal entry (shared equally between ties).
+    """
+    if dim is None:
+        return Max.apply(input.contiguous().view(input.size), 0)
+    return Max.apply(input, _dim_arg(input, dim))
+
+
+def argmax(input: Tensor, dim: Union[int, Tensor]) -> Tensor:
+    """A one-hot tensor of ``input``'s shape: 1.0 where an entry is the maximum along ``dim``.
+
+    Ties all get 1.0. The result is a constant (no gradient flows through it).
+    """
+    dim = _dim_arg(input, dim)
+    # BEGIN SOLUTION task4_4
+    return input.f.eq_zip(input, max_reduce(input, dim))
+    # END SOLUTION
+
+
+def softmax(input: Tensor, dim: Union[int, Tensor]) -> Tensor:
+    """``exp(x) / sum(exp(x))`` along ``dim``: positive entries that sum to 1.
+
+    Computed as ``exp(x - max) / sum(exp(x - max))``, which never overflows.
+    """
+    dim = _dim_arg(input, dim)
+    # BEGIN SOLUTION task4_4
+    # The max is a constant here: softmax(x - c) = softmax(x), whatever c.
+    shifted = input - max_reduce(input.detach(), dim)
+    e = shifted.exp()
+    return e / e.sum(dim)
+    # END SOLUTION
+
+
+def logsoftmax(input: Tensor, dim: Union[int, Tensor]) -> Tensor:
+    """``log(softmax(x))`` along ``dim``, as ``(x - m) - log(sum(exp(x - m)))`` with ``m`` the max.
+
+    Stable where ``softmax(x).log()`` is not: it stays finite for entries
+    whose softmax underflows to 0.
+    """
+    dim = _dim_arg(input, dim)
+    # BEGIN SOLUTION task4_4
+    shifted = input - max_reduce(input.detach(), dim)
+    return shifted - shifted.exp().sum(dim).log()
+    # END SOLUTION
+
+
+def dropout(input: Tensor, rate: float, ignore: bool = False) -> Tensor:
+    """Zero each entry with probability ``rate`` and scale the rest by ``1 / (1 - rate)``.
+
+    The scaling keeps every entry's expected value, so a network trained with
+    dropout needs no change when it is switched off.
+
+    Args:
+        input: any tensor.
+        rate: the probability of dropping an entry, in ``[0, 1]``.
+        ignore: return ``input`` unchanged (evaluation mode: the ``Dropout``
+            layer passes ``ignore=not self.training``).
+
+    The mask comes from numpy seeded by Python's ``random``: ``random.seed``
+    makes it reproducible.
+    """
+    if not 0.0 <= rate <= 1.0:
+        raise ValueError(f"dropout rate must be between 0 and 1, got {rate}")
+    # BEGIN SOLUTION task4_4
+    if ignore or rate == 0.0:
+        return input
+    if rate == 1.0:
+        return input * 0.0
+    rng = np.random.default_rng(random.getrandbits(64))
+    keep = rng.random(input.shape) >= rate
+    mask = keep.astype(input.dtype) / input.dtype.type(1.0 - rate)
+    return input * from_array(mask, input)
+    # END SOLUTION
+
+
+def maxpool2d(input: Tensor, kernel: Tuple[int, int]) -> Tensor:
+    """Maximum over non-overlapping ``kernel`` tiles: ``(B, C, H, W) -> (B, C, H/kh, W/kw)``."""
+    batch, channel = input.shape[:2]
+    # BEGIN SOLUTION task4_4
+    tiled, new_height, new_width = tile(input, kernel)
+    return max(tiled, 4).view(batch, channel, new_height, new_width)
+    # END SOLUTION
+
+
+# ## General pooling (PyTorch's semantics), on compiled kernels
+
+
+def max_pool2d(input: Tensor, kernel_size: IntOrPair, stride: Optional[IntOrPair] = None,
+               padding: IntOrPair = 0, ceil_mode: bool = False) -> Tensor:
+    """Maximum over ``kernel_size`` windows every ``stride`` (default: the kernel size).
+
+    Args:
+        input: ``(B, C, H, W)``.
+        kernel_size, stride, padding: an int or ``(h, w)``; padding (at most
+            half the kernel) never wins a maximum.
+        ceil_mode: round the output size up (a last, partial window).
+
+    Returns:
+        ``(B, C, OH, OW)``, ``OH = (H + 2 * padding - kernel) // stride + 1``.
+    """
+    windows = window_spec(input, kernel_size, stride, padding, ceil_mode, True, "max_pool2d")
+    return Pool2dFun.apply(input, windows, True)
+
+
+def avg_pool2d(input: Tensor, kernel_size: IntOrPair, stride: Optional[IntOrPair] = None,
+               padding: IntOrPair = 0, ceil_mode: bool = False,
+               count_include_pad: bool = True) -> Tensor:
+    """Average over ``kernel_size`` windows every ``stride`` (default: the kernel size).
+
+    Arguments as for :func:`max_pool2d`; ``count_include_pad`` divides by the
+    whole window, padding included (PyTorch's default), rather than by the
+    number of input entries in it.
+    """
+    windows = window_spec(input, kernel_size, stride, padding, ceil_mode, count_include_pad,
+                          "avg_pool2d")
+    return Pool2dFun.apply(input, windows, False)
+
+
+def adaptive_avg_pool2d(input: Tensor, output_size: Union[int, Sequence[Optional[int]]]) -> Tensor:
+    """Average into exactly ``output_size`` (an int or ``(h, w)``; None keeps that size).
+
+    Output ``i`` averages input rows ``floor(i * H / OH)`` to ``ceil((i + 1) * H / OH)``
+    (PyTorch's bins), and likewise for columns.
+    """
+    return Pool2dFun.apply(input, adaptive_spec(input, output_size, "adaptive_avg_pool2d"), False)
+
+
+def adaptive_max_pool2d(input: Tensor, output_size: Union[int, Sequence[Optional[int]]]) -> Tensor:
+    """Maximum into exactly ``output_size``, over :func:`adaptive_avg_pool2d`'s bins."""
+    return Pool2dFun.apply(input, adaptive_spec(input, output_size, "adaptive_max_pool2d"), True)
+
+
+def global_avg_pool2d(input: Tensor) -> Tensor:
+    """The average of each channel: ``(B, C, H, W) -> (B, C, 1, 1)``."""
+    return adaptive_avg_pool2d(input, 1)
+
+
+def global_max_pool2d(input: Tensor) -> Tensor:
+    """The maximum of each channel: ``(B, C, H, W) -> (B, C, 1, 1)``."""
+    return adaptive_max_pool2d(input, 1)
+
+
+__all__ = [
+    "tile", "avgpool2d", "maxpool2d", "max", "argmax", "softmax", "logsoftmax", "dropout",
+    "Max", "max_reduce", "max_pool2d", "avg_pool2d", "adaptive_avg_pool2d", "adaptive_max_pool2d",
+    "global_avg_pool2d", "global_max_pool2d",
+]
