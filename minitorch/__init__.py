@@ -16,6 +16,8 @@ module (and lesson) that introduces it:
   ``fine_tune``), callbacks, metrics and schedules.
 """
 
+from typing import Any
+
 from . import nn, operators
 from .arch import build_model, register_model, register_transform
 from .autodiff import (
@@ -27,7 +29,7 @@ from .autodiff import (
     no_grad,
     topological_sort,
 )
-from .backends import FastTensorBackend, default_backend, gpu_available
+from .backends import FastTensorBackend, default_backend, gpu_available, layer_backend
 from .callbacks import (
     Callback,
     CancelBackwardException,
@@ -209,7 +211,10 @@ __all__ = [
     "FastOps",
     "FastTensorBackend",
     "default_backend",
+    "layer_backend",
     "gpu_available",
+    "CudaOps",
+    "GPUBackend",
     # Module 4: functional
     "nn",
     "Conv1dFun",
@@ -310,3 +315,18 @@ __all__ = [
     "combine_scheds",
     "combined_cos",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    # CudaOps and GPUBackend load numba.cuda, which decides once per process
+    # whether it runs on a GPU or on its simulator (tests/conftest.py chooses):
+    # so they are imported on first use, never by ``import minitorch``.
+    if name == "CudaOps":
+        from .cuda_ops import CudaOps
+
+        return CudaOps
+    if name == "GPUBackend":
+        from .backends import GPUBackend
+
+        return GPUBackend
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

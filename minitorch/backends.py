@@ -67,6 +67,19 @@ def default_backend() -> TensorBackend:
     return _gpu_backend() if _cached_gpu_available() else FastTensorBackend
 
 
+def layer_backend() -> TensorBackend:
+    """The backend layers and the Keras API use when none is given.
+
+    ``FastTensorBackend`` unless ``MINITORCH_BACKEND`` asks for another: the
+    convolution, pooling and fused layer kernels of Module 4 run on the CPU,
+    so on a GPU machine ``CudaOps`` would only add copies to and from the
+    device around them. The GPU is therefore opt-in for networks.
+    """
+    if os.environ.get(BACKEND_ENV, "").strip():
+        return default_backend()
+    return FastTensorBackend
+
+
 @functools.lru_cache(maxsize=None)
 def _cached_gpu_available() -> bool:
     return gpu_available()

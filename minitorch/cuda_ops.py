@@ -37,7 +37,7 @@ from numba import cuda
 from numba.core import config
 
 from . import fast_ops
-from .fast_ops import BINARY_CODES, UNARY_CODES, _warn_reference, batch_positions, shape_size
+from .fast_ops import BINARY_CODES, UNARY_CODES, batch_positions, bind_op, shape_size
 from .tensor_data import IndexingError, Shape, Storage, Strides
 from .tensor_ops import MapKernel, ReduceKernel, SimpleOps, TensorOps, ZipKernel
 
@@ -323,13 +323,6 @@ def matrix_multiply(
     device_out.copy_to_host(out)
 
 
-def _bind(launch: Callable[..., None], code: int) -> Callable[..., None]:
-    def kernel(*args: Any) -> None:
-        launch(code, *args)
-
-    return kernel
-
-
 class CudaOps(TensorOps):
     """The GPU backend: each operation runs as a numba.cuda kernel.
 
@@ -342,25 +335,16 @@ class CudaOps(TensorOps):
     @staticmethod
     def map_kernel(fn: Callable[[float], float]) -> MapKernel:
         """The GPU map kernel for ``fn``."""
-        if fn not in UNARY_CODES:
-            _warn_reference("map", fn)
-            return SimpleOps.map_kernel(fn)
-        return _bind(launch_map, UNARY_CODES[fn])
+        return bind_op("map", fn, UNARY_CODES, launch_map, SimpleOps.map_kernel)
 
     @staticmethod
     def zip_kernel(fn: Callable[[float, float], float]) -> ZipKernel:
         """The GPU zip kernel for ``fn``."""
-        if fn not in BINARY_CODES:
-            _warn_reference("zip", fn)
-            return SimpleOps.zip_kernel(fn)
-        return _bind(launch_zip, BINARY_CODES[fn])
+        return bind_op("zip", fn, BINARY_CODES, launch_zip, SimpleOps.zip_kernel)
 
     @staticmethod
     def reduce_kernel(fn: Callable[[float, float], float]) -> ReduceKernel:
         """The GPU reduce kernel for ``fn`` (its start value must be an identity of ``fn``)."""
-        if fn not in BINARY_CODES:
-            _warn_reference("reduce", fn)
-            return SimpleOps.reduce_kernel(fn)
-        return _bind(launch_reduce, BINARY_CODES[fn])
+        return bind_op("reduce", fn, BINARY_CODES, launch_reduce, SimpleOps.reduce_kernel)
 
     matmul_kernel = staticmethod(matrix_multiply)

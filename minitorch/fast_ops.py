@@ -12,9 +12,12 @@ its iterations to threads. Three ideas make the kernels fast:
    be cached, so the operator is an argument instead: an *op code*, one
    small integer, and ``apply_unary``/``apply_binary`` pick the scalar
    function with a chain of ``if``\\ s that the compiler hoists out of the loop.
-2. *Skip the index arithmetic when the layout allows it.* When the output
+2. *Do as little index arithmetic as the layout allows.* When the output
    and inputs are contiguous with the same shape, entry ``i`` of each lives
    at position ``i`` of its storage: one flat loop, no ``to_index``.
+   Otherwise the index helpers run once per row (a run along the last
+   dimension), and along the row each position just moves by its stride
+   (0 for a broadcast input): 4-7x faster than once per entry.
 3. *Matrix multiply as a blocked, register-tiled kernel* (the steps are
    measured one by one in ``lessons/03_fast_kernels.ipynb``): pack the
    operands contiguously, compute 4 x 4 blocks of the output with 16 running
@@ -30,7 +33,7 @@ from __future__ import annotations
 import functools
 import os
 import warnings
-from typing import Any, Callable, Dict
+from typing import Any, Callable, Dict, Tuple
 
 import numba
 import numpy as np
@@ -145,6 +148,15 @@ def same_contiguous_layout(shape: Shape, strides: Strides, other_shape: Shape, o
     return True
 
 
+@inline
+def last_dim(shape: Shape, strides: Strides) -> Tuple[int, int]:
+    """``(size, stride)`` of the last dimension; its stride is 0 when it is broadcast (size 1)."""
+    if len(shape) == 0:
+        return 1, 0
+    size = shape[len(shape) - 1]
+    return size, (strides[len(shape) - 1] if size != 1 else 0)
+
+
 # ## Task 3.1: parallel map, zip and reduce
 
 
@@ -171,14 +183,20 @@ def tensor_map(
         for i in prange(size):
             out[i] = apply_unary(op, in_storage[i])
         return
-    for i in prange(size):
+    # General path: one row (run along the last dim) of out per iteration. The
+    # index arithmetic happens once per row; along it, positions move by a stride.
+    width, out_step = last_dim(out_shape, out_strides)
+    in_step = last_dim(in_shape, in_strides)[1]
+    for row in prange(size // width if width > 0 else 0):
         # np.empty inside prange is hoisted out of the loop by numba: one per thread.
         out_index = np.empty(len(out_shape), np.int64)
         in_index = np.empty(len(in_shape), np.int64)
-        to_index(i, out_shape, out_index)
+        to_index(row * width, out_shape, out_index)
         broadcast_index(out_index, out_shape, in_shape, in_index)
-        x = in_storage[index_to_position(in_index, in_strides)]
-        out[index_to_position(out_index, out_strides)] = apply_unary(op, x)
+        o = index_to_position(out_index, out_strides)
+        x = index_to_position(in_index, in_strides)
+        for j in range(width):
+            out[o + j * out_step] = apply_unary(op, in_storage[x + j * in_step])
     # END SOLUTION
 
 
@@ -211,16 +229,21 @@ def tensor_zip(
         for i in prange(size):
             out[i] = apply_binary(op, a_storage[i], b_storage[i])
         return
-    for i in prange(size):
+    width, out_step = last_dim(out_shape, out_strides)
+    a_step = last_dim(a_shape, a_strides)[1]
+    b_step = last_dim(b_shape, b_strides)[1]
+    for row in prange(size // width if width > 0 else 0):
         out_index = np.empty(len(out_shape), np.int64)
         a_index = np.empty(len(a_shape), np.int64)
         b_index = np.empty(len(b_shape), np.int64)
-        to_index(i, out_shape, out_index)
+        to_index(row * width, out_shape, out_index)
         broadcast_index(out_index, out_shape, a_shape, a_index)
         broadcast_index(out_index, out_shape, b_shape, b_index)
-        x = a_storage[index_to_position(a_index, a_strides)]
-        y = b_storage[index_to_position(b_index, b_strides)]
-        out[index_to_position(out_index, out_strides)] = apply_binary(op, x, y)
+        o = index_to_position(out_index, out_strides)
+        x = index_to_position(a_index, a_strides)
+        y = index_to_position(b_index, b_strides)
+        for j in range(width):
+            out[o + j * out_step] = apply_binary(op, a_storage[x + j * a_step], b_storage[y + j * b_step])
     # END SOLUTION
 
 
@@ -267,27 +290,20 @@ def tensor_reduce(
 # ## Task 3.2: matrix multiply
 #
 # The naive triple loop reads a column of ``b`` with a stride: one cache line
-# fetched per multiply-add, about 1 GFLOP/s. The steps that make it fast:
-#
-# 1. Pack each operand into a contiguous buffer, ``b`` transposed, so that
-#    the inner loop over the shared dimension ``k`` reads both operands with
-#    stride 1 (and the compiler turns it into SIMD multiply-adds, given
-#    ``fastmath`` to reorder the sum). Packing also handles any strides,
-#    broadcast batch dimensions and a mixed dtype once, in O(n^2) work,
-#    and pads the rows to a multiple of ``BLOCK`` with zeros so that the
-#    inner kernel never needs an edge case.
-# 2. Register blocking: compute a ``BLOCK x BLOCK`` (4 x 4) block of the
-#    output at once with 16 running sums. Each value loaded from memory is
-#    used 4 times instead of once.
-# 3. Cache blocking: walk ``k`` in chunks of ``K_CHUNK`` and the rows in
-#    tiles of ``ROW_TILE``, so that the rows being reused stay in L1/L2.
+# per multiply-add, about 1 GFLOP/s. The steps that make it fast (measured one
+# by one in lessons/03_fast_kernels.ipynb):
+# 1. pack both operands contiguously, ``b`` transposed, so the inner loop over
+#    ``k`` reads both with stride 1 and becomes SIMD multiply-adds (``fastmath``
+#    lets it reorder the sum); packing also absorbs any strides, broadcast batch
+#    dims and mixed dtypes, and pads rows to a multiple of ``BLOCK`` with zeros;
+# 2. register blocking: a 4 x 4 block of the output at once, 16 running sums,
+#    so each loaded number is used 4 times;
+# 3. cache blocking: ``k`` in chunks of ``K_CHUNK``, rows in tiles of ``ROW_TILE``;
 # 4. ``prange`` over (batch, row tile): each thread owns whole output tiles.
 
 BLOCK = 4  # the register block is BLOCK x BLOCK (written out as 16 sums below)
-# Measured on one core (Zen 4, float64): K_CHUNK 512 beats 256 by 10-15% at n=512
-# (each 4 x 4 block ends with 16 horizontal sums of its SIMD registers: longer
-# chunks, fewer of those); ROW_TILE 16 and 32 tie, 16 splits small products
-# into more parallel tasks.
+# Measured on one Zen 4 core, float64: K_CHUNK 512 beats 256 by 10-15% (each block
+# ends with 16 horizontal sums of SIMD registers); ROW_TILE 16 and 32 tie.
 K_CHUNK = 512  # 4 rows of k values of b: 16 KiB (f64), reused from L1 by a whole row tile
 ROW_TILE = 16  # rows of a (64 KiB per chunk, f64) kept in L2 while b's rows stream past
 COPY_TILE = 16  # square tiles of the packing copies
@@ -515,11 +531,10 @@ def matrix_multiply(*args: Any) -> None:
 
 # ## Launching: all threads for big work, one thread for small work
 #
-# Waking the other threads costs microseconds when they are idle, and up to
-# a scheduler time slice (milliseconds) when the machine is busy, as it is
-# under ``pytest -n 2``: measured median 7 us, 90th percentile 8 ms for a
-# 12-entry map. A tensor of a few thousand entries takes less than that on
-# one core, so small work runs on the calling thread alone.
+# Waking the other threads costs microseconds when they are idle, and up to a
+# scheduler time slice when the machine is busy (``pytest -n 2``): measured
+# median 7 us, 90th percentile 8 ms for a 12-entry map. Small work runs on the
+# calling thread alone.
 
 PARALLEL_MIN_WORK = 32768  # entries (multiply-adds for matmul) worth waking threads for
 
@@ -556,10 +571,19 @@ def _reduce(code: int, out: Storage, out_shape: Shape, out_strides: Strides, a_s
 def _warn_reference(kind: str, fn: Callable[..., float]) -> None:
     name = getattr(fn, "__qualname__", repr(fn))
     warnings.warn(
-        f"FastOps has no compiled {kind} for {name}; running the pure-Python reference "
-        f"kernel. Give it an op code in minitorch/fast_ops.py to make it fast.",
-        stacklevel=3,
+        f"no compiled {kind} for {name}; running the pure-Python reference kernel. "
+        f"Give it an op code in minitorch/fast_ops.py to make it fast.",
+        stacklevel=4,
     )
+
+
+def bind_op(kind: str, fn: Callable[..., float], codes: Dict[Callable[..., float], int],
+            launch: Callable[..., None], reference: Callable[[Callable[..., float]], Any]) -> Any:
+    """``launch`` with ``fn``'s op code bound, or the reference kernel (and a warning) if it has none."""
+    if fn not in codes:
+        _warn_reference(kind, fn)
+        return reference(fn)
+    return functools.partial(launch, codes[fn])
 
 
 class FastOps(TensorOps):
@@ -573,25 +597,16 @@ class FastOps(TensorOps):
     @staticmethod
     def map_kernel(fn: Callable[[float], float]) -> MapKernel:
         """The compiled map kernel for ``fn`` (an operator of ``minitorch.operators``)."""
-        if fn not in UNARY_CODES:
-            _warn_reference("map", fn)
-            return SimpleOps.map_kernel(fn)
-        return functools.partial(_map, UNARY_CODES[fn])
+        return bind_op("map", fn, UNARY_CODES, _map, SimpleOps.map_kernel)
 
     @staticmethod
     def zip_kernel(fn: Callable[[float, float], float]) -> ZipKernel:
         """The compiled zip kernel for ``fn``."""
-        if fn not in BINARY_CODES:
-            _warn_reference("zip", fn)
-            return SimpleOps.zip_kernel(fn)
-        return functools.partial(_zip, BINARY_CODES[fn])
+        return bind_op("zip", fn, BINARY_CODES, _zip, SimpleOps.zip_kernel)
 
     @staticmethod
     def reduce_kernel(fn: Callable[[float, float], float]) -> ReduceKernel:
         """The compiled reduce kernel for ``fn``."""
-        if fn not in BINARY_CODES:
-            _warn_reference("reduce", fn)
-            return SimpleOps.reduce_kernel(fn)
-        return functools.partial(_reduce, BINARY_CODES[fn])
+        return bind_op("reduce", fn, BINARY_CODES, _reduce, SimpleOps.reduce_kernel)
 
     matmul_kernel = staticmethod(matrix_multiply)

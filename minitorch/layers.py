@@ -9,7 +9,7 @@ dropout, softmax), or a composition of primitive tensor operations
 ``state_dict`` carries over in both directions.
 
 Every layer takes ``backend`` (default: the fastest this machine has,
-``backends.default_backend()``) and ``dtype`` (default float64, which the
+``backends.layer_backend()``) and ``dtype`` (default float64, which the
 course's gradient checks need; pass ``"float32"`` for speed).
 """
 
@@ -21,7 +21,7 @@ from typing import Any, Iterator, Optional, Sequence, Tuple, Union
 import numpy as np
 
 from . import fused, init, nn
-from .backends import default_backend
+from .backends import layer_backend
 from .fast_conv import conv1d, conv2d
 from .module import Module, Parameter
 from .tensor import Tensor
@@ -32,7 +32,7 @@ IntOrPair = Union[int, Tuple[int, int]]
 
 
 def _backend(backend: Optional[TensorBackend]) -> TensorBackend:
-    return default_backend() if backend is None else backend
+    return layer_backend() if backend is None else backend
 
 
 def _value(p: Optional[Parameter]) -> Optional[Tensor]:

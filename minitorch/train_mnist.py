@@ -25,7 +25,7 @@ import numpy as np
 
 from . import layers, nn
 from .autodiff import no_grad
-from .backends import default_backend
+from .backends import layer_backend
 from .losses import cross_entropy
 from .module import Module
 from .optim import Adam
@@ -80,7 +80,7 @@ def images_to_tensor(
     array = np.ascontiguousarray(images.reshape(len(images), 1, *images.shape[1:]), dtype=resolve_dtype(dtype))
     if images.dtype == np.uint8:
         array /= 255.0
-    return Tensor(TensorData(array.reshape(-1), array.shape), backend=backend or default_backend())
+    return Tensor(TensorData(array.reshape(-1), array.shape), backend=backend or layer_backend())
 
 
 def predict(model: Module, images: np.ndarray, batch_size: int = 500) -> np.ndarray:

@@ -18,7 +18,7 @@ import numpy as np
 
 from .. import fused, init, nn
 from .. import layers as mt
-from ..backends import default_backend
+from ..backends import layer_backend
 from ..module import Module
 from ..tensor import Tensor
 
@@ -112,10 +112,6 @@ class Layer(Module):
         return self.activation_fn(out) if activate else out
 
 
-def _backend() -> Any:
-    return default_backend()
-
-
 class Dense(Layer):
     """``activation(x @ kernel + bias)``: a fully connected layer of ``units`` outputs."""
 
@@ -124,7 +120,7 @@ class Dense(Layer):
         self.units, self.use_bias = int(units), use_bias
 
     def build(self, input_shape: Shape) -> None:
-        self.linear = mt.Linear(input_shape[-1], self.units, bias=self.use_bias, backend=_backend(), dtype=DTYPE)
+        self.linear = mt.Linear(input_shape[-1], self.units, bias=self.use_bias, backend=layer_backend(), dtype=DTYPE)
         w = self.linear.weight.value
         fused.as_array(w)[...] = fused.as_array(init.xavier_uniform(w.shape, dtype=DTYPE))
         if self.use_bias:
@@ -230,7 +226,7 @@ class Conv2D(Layer):
         if len(input_shape) != 3:
             raise ValueError(f"Conv2D needs (height, width, channels) inputs, got {input_shape}")
         self.conv = mt.Conv2d(input_shape[-1], self.filters, self.kernel_size, self.strides, self.padding,
-                              bias=self.use_bias, backend=_backend(), dtype=DTYPE)
+                              bias=self.use_bias, backend=layer_backend(), dtype=DTYPE)
         w = self.conv.weight.value
         fused.as_array(w)[...] = fused.as_array(init.xavier_uniform(w.shape, dtype=DTYPE))
         if self.use_bias:
@@ -298,7 +294,7 @@ class BatchNormalization(Layer):
 
     def build(self, input_shape: Shape) -> None:
         self.bn = mt.BatchNorm1d(input_shape[-1], eps=self.epsilon, momentum=1.0 - self.momentum,
-                                 backend=_backend(), dtype=DTYPE)
+                                 backend=layer_backend(), dtype=DTYPE)
         super().build(input_shape)
 
     def call(self, x: Tensor) -> Tensor:

@@ -15,12 +15,13 @@ from typing import Any, List, Optional, Sequence, Tuple, Union
 import numpy as np
 
 from ..autodiff import no_grad
+from ..backends import layer_backend
 from ..module import Module
 from ..tensor import Tensor
 from ..tensor_data import TensorData
 from . import losses, optimizers
 from .fit import History, fit_on_learner
-from .layers import DTYPE, InputLayer, Layer, _backend, unique_name
+from .layers import DTYPE, InputLayer, Layer, unique_name
 from .progbar import Progbar
 from .summary import summary_text
 
@@ -91,7 +92,7 @@ class Sequential(Module):
 
     def _tensor(self, x: np.ndarray) -> Tensor:
         array = np.ascontiguousarray(x, dtype=DTYPE)
-        return Tensor(TensorData(array.reshape(-1), array.shape), backend=_backend())
+        return Tensor(TensorData(array.reshape(-1), array.shape), backend=layer_backend())
 
     def _ensure_built(self, x: np.ndarray) -> None:
         if not self.built:
@@ -142,7 +143,7 @@ class Sequential(Module):
         Args:
             x, y: numpy arrays of examples and targets (first axis: examples).
             batch_size: examples per step (32).
-            epochs: the epoch to stop after (counting from 0, so ``initial_epoch`` to ``epochs - 1``).
+            epochs: the number of the last epoch (training runs ``initial_epoch + 1 .. epochs``).
             verbose: 1 (or "auto"): progress bar; 2: one line per epoch; 0: silent.
             callbacks: objects with an ``on_epoch_end(epoch, logs)`` method (optional);
                 setting ``model.stop_training = True`` stops after this epoch.
@@ -172,7 +173,7 @@ class Sequential(Module):
         try:
             history, self._learner = fit_on_learner(
                 self, keras_opt.create, keras_opt.learning_rate, spec, metrics, fuse, x, y, validation_data,
-                batch_size or 32, epochs, verbose, callbacks or [], shuffle, initial_epoch, _backend(),
+                batch_size or 32, epochs, verbose, callbacks or [], shuffle, initial_epoch, layer_backend(),
                 self._learner,
             )
         finally:
