@@ -49,6 +49,12 @@ from .tensor_ops import MapKernel, ReduceKernel, SimpleOps, TensorOps, ZipKernel
 # handing their memory back to the OS each time (see malloc_tuning).
 tune_malloc()
 
+# After each parallel kernel numba's OpenMP workers spin-wait by default,
+# taking the cores that BLAS and the next kernel need: an MNIST MLP epoch took
+# 15.0 s that way and 2.5 s with passive waiting (2 cores). A user's own
+# setting wins; it must be set before numba starts its threads.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
 # Kernels compile in the operators (Module 0) and index helpers (Module 2):
 # editing those files must invalidate the cached machine code.
 _WATCH = (operators, tensor_data)

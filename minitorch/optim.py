@@ -50,9 +50,9 @@ def _as_array(x: Any) -> np.ndarray:
     """The numbers of a tensor (its storage itself when contiguous) or of a number/Scalar."""
     inner = getattr(x, "_tensor", None)
     if inner is not None:
-        if x.is_contiguous():
-            return inner._storage[: x.size].reshape(x.shape)
-        return x.to_numpy()
+        if inner.is_contiguous():
+            return inner._storage[: inner.size].reshape(inner.shape)
+        return inner.to_numpy()
     return np.array([float(getattr(x, "data", x))], dtype=np.float64)
 
 
@@ -64,11 +64,13 @@ def _weights(p: Parameter) -> np.ndarray:
     into a 1-entry array; :func:`_write_back` then stores the result.
     """
     value = p.value
-    if hasattr(value, "_tensor"):
-        if not value.is_contiguous():
-            p.update(value.contiguous().detach())
-        return _as_array(p.value)
-    return _as_array(value)
+    inner = getattr(value, "_tensor", None)
+    if inner is None:
+        return _as_array(value)
+    if not inner.is_contiguous():
+        p.update(value.contiguous().detach())
+        value, inner = p.value, p.value._tensor
+    return inner._storage[: inner.size].reshape(inner.shape)
 
 
 def _write_back(p: Parameter, w: np.ndarray) -> None:

@@ -477,9 +477,11 @@ class Tensor:
         """Add ``x`` to ``.grad`` (a fresh tensor of this shape and dtype)."""
         if not self.is_leaf():
             raise RuntimeError("accumulate_derivative is only for leaf tensors")
-        # Copy (and cast) rather than keep ``x``: it may share storage with other gradients.
-        g = self.zeros(self.shape)
-        self.backend.id_map(self.expand(x), out=g)
+        # Copy (and cast) rather than keep ``x``: it may share storage with other
+        # gradients. A numpy copy, not a kernel: this runs for every parameter on
+        # every step, where a parallel kernel launch costs several times more.
+        arr = np.array(self.expand(x).to_numpy(), dtype=self.dtype, copy=True)
+        g = Tensor(TensorData(arr.reshape(-1), self.shape), backend=self.backend)
         self.grad = g if self.grad is None else self.grad.detach() + g
 
     def is_leaf(self) -> bool:

@@ -73,7 +73,7 @@ def test_sentence_cnn_forward_matches_numpy() -> None:
     w = numpy_weights(model)
     emb = w["embedding.weight"][batch].transpose(0, 2, 1)  # (B, dim, L)
     expected = np.zeros((2, 2))
-    for i, k in enumerate((2, 3)):
+    for i in range(2):  # windows 2 and 3
         conv = conv2d_reference(emb[:, :, None, :], w[f"convs.{i}.weight"][:, :, None, :], w[f"convs.{i}.bias"],
                                 1, 0, 1, 1)[:, :, 0, :]
         features = np.maximum(conv, 0).max(axis=2)
