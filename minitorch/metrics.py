@@ -65,14 +65,17 @@ class Metric:
     name: str = "metric"
 
     def reset(self) -> None:
-        raise NotImplementedError
+        """Forget everything seen so far (called before each validation)."""
+        raise NotImplementedError(f"{type(self).__name__} must define reset()")
 
     def accumulate(self, preds: Any, targets: Any) -> None:
-        raise NotImplementedError
+        """Take in one batch of predictions and targets."""
+        raise NotImplementedError(f"{type(self).__name__} must define accumulate()")
 
     @property
     def value(self) -> Optional[float]:
-        raise NotImplementedError
+        """The metric over everything accumulated (None before any batch)."""
+        raise NotImplementedError(f"{type(self).__name__} must define value")
 
 
 class AvgMetric(Metric):
