@@ -51,6 +51,7 @@ from .data import ArrayDataset, DataLoader, DataLoaders, Dataset
 from .datasets import Graph, datasets
 from .fast_conv import Conv1dFun, Conv2dFun, conv1d, conv2d
 from .fast_ops import FastOps
+from .fused import cat, clamp
 from .grad_check import grad_central_difference, grad_check
 from .interpret import ClassificationInterpretation
 from .layers import (
@@ -148,6 +149,8 @@ from .testing import MathTest, MathTestVariable
 __version__ = "0.1.0"
 
 __all__ = [
+    "cat",
+    "clamp",
     # Module 0
     "operators",
     "prod",

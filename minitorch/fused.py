@@ -29,6 +29,7 @@ from typing import Any, Optional, Sequence, Tuple
 import numba
 import numpy as np
 
+from . import channel_kernels
 from .autodiff import Context
 from .tensor import Tensor
 from .tensor_data import TensorData
@@ -132,7 +133,12 @@ def _per_channel(v: np.ndarray, ndim: int) -> np.ndarray:
 
 
 class BatchNorm(Function):
-    """``(x - mean) / sqrt(var + eps) * weight + bias`` per channel (axis 1)."""
+    """``(x - mean) * invstd * weight + bias`` per channel (axis 1), by the kernels of ``channel_kernels``.
+
+    The forward folds the four steps into one multiply-add per number
+    (``x * scale + shift``); the backward recomputes ``xhat`` from ``x``
+    rather than keeping a normalised copy of every activation.
+    """
 
     @staticmethod
     def forward(
@@ -141,45 +147,36 @@ class BatchNorm(Function):
         weight: Optional[Tensor],
         bias: Optional[Tensor],
         mean: np.ndarray,
-        var: np.ndarray,
-        eps: float,
+        invstd: np.ndarray,
         batch_stats: bool,
     ) -> Tensor:
-        a = as_array(x)
-        invstd = 1.0 / np.sqrt(var + eps)
-        xhat = (a - _per_channel(mean, a.ndim)) * _per_channel(invstd, a.ndim)
-        out = xhat
-        if weight is not None:
-            out = out * _per_channel(as_array(weight), a.ndim)
+        a = _planes(x)
+        w = as_array(weight).astype(np.float64) if weight is not None else np.ones_like(invstd)
+        scale = invstd * w
+        shift = -mean * scale
         if bias is not None:
-            out = out + _per_channel(as_array(bias), a.ndim)
-        ctx.save_for_backward(xhat, invstd, weight, bias is not None, batch_stats)
-        return from_array(out.astype(a.dtype, copy=False), x)
+            shift = shift + as_array(bias)
+        ctx.save_for_backward(a, mean, invstd, weight, bias is not None, batch_stats)
+        return from_array(channel_kernels.scale_shift(a, scale, shift).reshape(x.shape), x)
 
     @staticmethod
     def backward(ctx: Context, grad_output: Tensor) -> Tuple[Any, ...]:
-        xhat, invstd, weight, has_bias, batch_stats = ctx.saved_values
-        g = as_array(grad_output)
-        axes = _channel_axes(g)
-        dw = (g * xhat).sum(axis=axes)
-        db = g.sum(axis=axes)
-        dxhat = g * _per_channel(as_array(weight), g.ndim) if weight is not None else g
-        scale = _per_channel(invstd, g.ndim)
-        if batch_stats:
-            # The mean and variance depend on x too: subtract the parts of the
-            # gradient that flow through them (the standard batch-norm backward).
-            m = g.size // g.shape[1]
-            sum_d = _per_channel(dxhat.sum(axis=axes), g.ndim)
-            sum_dx = _per_channel((dxhat * xhat).sum(axis=axes), g.ndim)
-            dx = scale / m * (m * dxhat - sum_d - xhat * sum_dx)
-        else:
-            dx = dxhat * scale
-        dtype = xhat.dtype
+        a, mean, invstd, weight, has_bias, batch_stats = ctx.saved_values
+        g = _planes(grad_output)
+        w = as_array(weight) if weight is not None else np.ones(a.shape[1], a.dtype)
+        dx, dw, db = channel_kernels.batch_norm_backward(g, a, mean, invstd, w, batch_stats)
+        dtype = a.dtype
         return (
-            from_array(dx.astype(dtype, copy=False), grad_output),
+            from_array(dx.reshape(grad_output.shape), grad_output),
             from_array(dw.astype(dtype), grad_output) if weight is not None else None,
             from_array(db.astype(dtype), grad_output) if has_bias else None,
         )
+
+
+def _planes(t: Tensor) -> np.ndarray:
+    """``t`` as a contiguous ``(N, C, S)`` array (``S`` = the product of the dims after C)."""
+    a = np.ascontiguousarray(as_array(t))
+    return a.reshape(a.shape[0], a.shape[1], -1)
 
 
 def batch_norm(
@@ -215,17 +212,15 @@ def batch_norm(
     """
     if x.dims < 2:
         raise ValueError(f"batch_norm needs (N, C, ...) input, got shape {x.shape}")
-    a = as_array(x)
     batch_stats = training or running_mean is None or running_var is None
     if batch_stats:
-        axes = _channel_axes(a)
-        count = a.size // a.shape[1]
+        a = _planes(x)
+        count = a.shape[0] * a.shape[2]
         if count < 2 and training:
             raise ValueError(
                 f"batch norm in training needs more than one value per channel, got input {x.shape}"
             )
-        mean = a.mean(axis=axes, dtype=np.float64)
-        var = a.var(axis=axes, dtype=np.float64)
+        mean, var = channel_kernels.channel_stats(a)
         if training and running_mean is not None and running_var is not None:
             rm, rv = as_array(running_mean), as_array(running_var)
             rm *= 1.0 - momentum
@@ -235,8 +230,7 @@ def batch_norm(
     else:
         mean = as_array(running_mean).astype(np.float64)
         var = as_array(running_var).astype(np.float64)
-    mean, var = mean.astype(a.dtype), var.astype(a.dtype)
-    return BatchNorm.apply(x, weight, bias, mean, var, eps, batch_stats)
+    return BatchNorm.apply(x, weight, bias, mean, 1.0 / np.sqrt(var + eps), batch_stats)
 
 
 class LayerNorm(Function):
@@ -378,7 +372,70 @@ def gelu(x: Tensor) -> Tensor:
     return GELU.apply(x)
 
 
+# ## Concatenation
+
+
+class Concat(Function):
+    """Join tensors along one dimension; the gradient is cut back into the pieces."""
+
+    @staticmethod
+    def forward(ctx: Context, *args: Any) -> Tensor:
+        *parts, dim = args
+        arrays = [as_array(t) for t in parts]
+        ctx.save_for_backward(dim, [a.shape[dim] for a in arrays])
+        return from_array(np.concatenate(arrays, axis=dim), parts[0])
+
+    @staticmethod
+    def backward(ctx: Context, grad_output: Tensor) -> Tuple[Any, ...]:
+        dim, sizes = ctx.saved_values
+        pieces = np.split(as_array(grad_output), np.cumsum(sizes)[:-1], axis=dim)
+        return tuple(from_array(p, grad_output) for p in pieces) + (None,)
+
+
+def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
+    """Concatenate ``tensors`` along ``dim`` (as ``torch.cat``); all other dims must agree.
+
+    Raises:
+        ValueError: no tensors, or shapes that differ outside ``dim`` (named in the message).
+    """
+    tensors = list(tensors)
+    if not tensors:
+        raise ValueError("cat needs at least one tensor")
+    ndim = tensors[0].dims
+    dim = dim % ndim
+    for t in tensors:
+        if t.dims != ndim or any(a != b for i, (a, b) in enumerate(zip(t.shape, tensors[0].shape)) if i != dim):
+            raise ValueError(
+                f"cat along dim {dim}: shapes {[t.shape for t in tensors]} differ outside that dim"
+            )
+    return Concat.apply(*tensors, dim)
+
+
+# ## Clipped activations
+
+
+class Clamp(Function):
+    """``min(max(x, lo), hi)``; the gradient passes where ``lo < x < hi``."""
+
+    @staticmethod
+    def forward(ctx: Context, x: Tensor, lo: float, hi: float) -> Tensor:
+        a = np.ascontiguousarray(as_array(x))
+        ctx.save_for_backward(a, lo, hi)
+        return from_array(channel_kernels.clamp_forward(a, lo, hi), x)
+
+    @staticmethod
+    def backward(ctx: Context, grad_output: Tensor) -> Tuple[Any, None, None]:
+        a, lo, hi = ctx.saved_values
+        return from_array(channel_kernels.clamp_backward(as_array(grad_output), a, lo, hi), grad_output), None, None
+
+
+def clamp(x: Tensor, lo: float, hi: float) -> Tensor:
+    """``x`` clipped to ``[lo, hi]`` in one pass (``relu6(x) = clamp(x, 0, 6)``)."""
+    return Clamp.apply(x, float(lo), float(hi))
+
+
 __all__ = [
+    "clamp", "Clamp", "cat", "Concat",
     "as_array", "from_array", "class_indices", "linear", "batch_norm", "layer_norm",
     "embedding", "gelu", "Linear", "BatchNorm", "LayerNorm", "Embedding", "GELU",
 ]

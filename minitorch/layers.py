@@ -5,7 +5,7 @@ initialisation, see ``init.py``) and calls one function in ``forward``:
 a fused Function of ``fused.py`` (``Linear``, ``BatchNorm``, ``LayerNorm``,
 ``Embedding``, ``GELU``), a functional of ``nn.py`` (convolution, pooling,
 dropout, softmax), or a composition of primitive tensor operations
-(``ReLU6``, ``Tanh``). Parameter names and shapes match PyTorch's, so a
+(``Tanh``). Parameter names and shapes match PyTorch's, so a
 ``state_dict`` carries over in both directions.
 
 Every layer takes ``backend`` (default: the fastest this machine has,
@@ -387,10 +387,10 @@ class ReLU(Module):
 
 
 class ReLU6(Module):
-    """``min(max(x, 0), 6)`` (MobileNet), composed as ``relu(x) - relu(x - 6)``."""
+    """``min(max(x, 0), 6)`` (MobileNet, EfficientNet-Lite), one fused pass (``fused.clamp``)."""
 
     def forward(self, x: Tensor) -> Tensor:
-        return x.relu() - (x - 6.0).relu()
+        return fused.clamp(x, 0.0, 6.0)
 
 
 class GELU(Module):
