@@ -75,6 +75,8 @@ class ProgressCallback(Callback):
     """
 
     order = 60
+    _show_bars = False  # until before_fit decides (validate() may run before any fit)
+    pbar: Any = None
 
     def __init__(self, mode: Optional[str] = None) -> None:
         self.mode = mode

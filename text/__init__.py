@@ -8,3 +8,9 @@ from text.tokenizer import BertTokenizer, Encoding, WordPieceTokenizer, minilm_t
 
 __all__ = ["BertTokenizer", "Encoding", "WordPieceTokenizer", "minilm_tokenizer"]
 # --- tokenizer --- END
+
+# --- data (text/data.py) --- BEGIN
+from text.data import SortedDataLoader, TextDataLoaders, TextDataset
+
+__all__ += ["SortedDataLoader", "TextDataLoaders", "TextDataset"]
+# --- data --- END

@@ -1,0 +1,245 @@
+"""``vision_learner``: a pretrained body, a new head, and a Learner that fine-tunes them.
+
+Transfer learning in three moves (fast.ai's recipe):
+
+1. **Cut** a network pretrained on ImageNet before its classifier: what is
+   left, the *body*, turns an image into a feature map that already
+   separates thousands of kinds of things.
+2. **Add a head** for your classes (:func:`vision.head.create_head`).
+3. **Train in two groups**: ``[body, head]``. ``learn.fine_tune(n)`` first
+   trains the head alone (the body frozen, its BatchNorms still adapting),
+   then everything, the body with learning rates up to 100x smaller.
+
+On a CPU the forward pass through the body is most of the cost, so there
+is also a faster, coarser route, *feature extraction*: run the frozen body
+over the data once (:func:`extract_features`) and train the head on the
+stored features (:func:`head_learner`), seconds per epoch instead of
+minutes; the head trained that way is the same module the full model uses.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, List, Optional, Sequence, Tuple, Union
+
+import numpy as np
+
+from minitorch import Learner, Module, Sequential, no_grad, register_model
+from minitorch.backends import layer_backend
+from minitorch.data import DataLoaders, to_tensor
+from minitorch.freeze import trainable_params
+from minitorch.metrics import error_rate
+from minitorch.optim import Adam
+
+from .head import create_head
+from .transforms import Normalize
+
+Arch = Union[str, Callable[..., Module]]
+
+
+def cut_body(model: Module, cut: Optional[Union[int, Callable[[Module], Module]]] = None) -> Module:
+    """The part of ``model`` before its pooling and classifier.
+
+    Args:
+        model: a zoo model (it has ``body()``) or a ``Sequential``.
+        cut: an index into a Sequential (keep ``model[:cut]``) or a function
+            ``model -> body``; default: ``model.body()``, else ``model[:-2]``.
+    """
+    if callable(cut):
+        return cut(model)
+    if cut is None and hasattr(model, "body"):
+        return model.body()
+    if isinstance(model, Sequential):
+        return model[: (cut if cut is not None else -2)]
+    raise ValueError(
+        f"don't know where to cut a {type(model).__name__}: give it a body() method, "
+        "make it a Sequential, or pass cut=<index or function>"
+    )
+
+
+def body_features(model: Module, body: Module) -> int:
+    """Channels of the body's output: ``model.num_features`` if known, else from a test image."""
+    nf = getattr(model, "num_features", None)
+    if nf is not None:
+        return int(nf)
+    with no_grad():
+        out = body(to_tensor(np.zeros((2, 3, 64, 64), np.float32), np.float32, layer_backend()))
+    return int(out.shape[1])
+
+
+def _build_body(arch: Arch, pretrained: bool) -> Tuple[Module, Optional[Any]]:
+    """The pretrained (or fresh) network for ``arch`` and its zoo entry (None for a builder)."""
+    if isinstance(arch, str):
+        from .zoo import create_model, get_entry
+
+        return create_model(arch, pretrained=pretrained), get_entry(arch)
+    return arch(pretrained=pretrained) if pretrained is not None else arch(), None
+
+
+@register_model("vision.vision_model")
+def vision_model(arch: str, n_out: int, pretrained: bool = False, concat_pool: bool = True,
+                 lin_ftrs: Optional[Sequence[int]] = None, ps: float = 0.5, first_bn: bool = True,
+                 bn_final: bool = False) -> Sequential:
+    """``Sequential(body, head)`` for the zoo architecture ``arch`` (what ``vision_learner`` trains).
+
+    Registered, so an exported Learner records it by name and config and
+    ``load_learner`` rebuilds it (with ``pretrained=False``: the weights come
+    from the exported file).
+    """
+    model, _ = _build_body(arch, pretrained)
+    body = cut_body(model)
+    head = create_head(body_features(model, body), n_out, lin_ftrs, ps, concat_pool, first_bn, bn_final)
+    return Sequential(body, head)
+
+
+def body_head_splitter(model: Module) -> List[list]:
+    """Two parameter groups, ``[body, head]``, of a ``Sequential(body, head)`` (fast.ai's ``default_split``)."""
+    return [trainable_params(model[0]), trainable_params(model[1])]
+
+
+def vision_learner(
+    dls: DataLoaders,
+    arch: Arch,
+    normalize: bool = True,
+    n_out: Optional[int] = None,
+    pretrained: bool = True,
+    loss_func: Any = None,
+    opt_func: Callable[..., Any] = Adam,
+    lr: float = 1e-3,
+    splitter: Optional[Callable[[Module], Any]] = None,
+    cbs: Any = None,
+    metrics: Any = error_rate,
+    path: Any = None,
+    model_dir: str = "models",
+    wd: Optional[float] = None,
+    moms: Tuple[float, float, float] = (0.95, 0.85, 0.95),
+    train_bn: bool = True,
+    concat_pool: bool = True,
+    lin_ftrs: Optional[Sequence[int]] = None,
+    ps: float = 0.5,
+    first_bn: bool = True,
+    bn_final: bool = False,
+    cut: Any = None,
+) -> Learner:
+    """A Learner for transfer learning from a pretrained image model (fast.ai's ``vision_learner``).
+
+    Args:
+        dls: image loaders (``ImageDataLoaders``); ``dls.c`` classes.
+        arch: a zoo name (``"efficientnet_lite0"``, ``"resnet34"``, see
+            ``minitorch-zoo list``) or a function ``pretrained -> model``.
+        normalize: set ``dls.normalize`` to the statistics the model was
+            trained with, if the loaders have none yet (EfficientNet-Lite
+            needs ``[-1, 1]`` inputs, ResNets ImageNet mean/std).
+        n_out: number of outputs (default ``dls.c``).
+        pretrained: load the ImageNet weights (else random initialisation).
+        splitter: parameter groups (default ``[body, head]``).
+        concat_pool, lin_ftrs, ps, first_bn, bn_final: the head (see ``create_head``).
+        cut: where to cut the body (see :func:`cut_body`).
+        Others: as for ``Learner``.
+
+    Returns:
+        A Learner whose model is ``Sequential(body, head)``, frozen: only the
+        head (and the body's BatchNorms) train until ``unfreeze()``.
+    """
+    n_out = n_out if n_out is not None else getattr(dls, "c", None)
+    if not n_out:
+        raise ValueError("vision_learner needs n_out, or loaders that know their classes (dls.c)")
+    if isinstance(arch, str) and cut is None:
+        model = vision_model(arch, n_out, pretrained, concat_pool, lin_ftrs, ps, first_bn, bn_final)
+        model.arch_spec["config"]["pretrained"] = False  # a reloaded export gets its weights from the file
+        entry = _build_entry(arch)
+    else:
+        full, entry = _build_body(arch, pretrained)
+        body = cut_body(full, cut)
+        head = create_head(body_features(full, body), n_out, lin_ftrs, ps, concat_pool, first_bn, bn_final)
+        model = Sequential(body, head)
+    if normalize and entry is not None and getattr(dls, "normalize", "absent") is None:
+        dls.normalize = Normalize.from_stats(*entry.stats)
+    learn = Learner(dls, model, loss_func=loss_func, opt_func=opt_func, lr=lr,
+                    splitter=splitter or body_head_splitter, cbs=cbs, metrics=metrics, path=path,
+                    model_dir=model_dir, wd=wd, moms=moms, train_bn=train_bn)
+    if pretrained:
+        learn.freeze()
+    return learn
+
+
+def _build_entry(arch: str) -> Any:
+    from .zoo import get_entry
+
+    return get_entry(arch)
+
+
+# ## Feature extraction: the frozen body once, then the head alone
+
+
+def extract_features(body: Module, loader: Any, pool: Optional[Module] = None) -> Tuple[np.ndarray, np.ndarray]:
+    """Run ``body`` (then ``pool``) over every batch of ``loader`` in evaluation mode.
+
+    Args:
+        body: the frozen body.
+        loader: yields ``(x, y)`` batches (its order is kept).
+        pool: a parameter-free module applied after the body (the head's
+            pooling layer), so only small ``(N, features)`` arrays are kept.
+
+    Returns:
+        ``(features, labels)`` as numpy arrays.
+    """
+    was_training = body.training
+    body.eval()
+    feats, labels = [], []
+    try:
+        with no_grad():
+            for xb, yb in loader:
+                out = body(xb)
+                if pool is not None:
+                    out = pool(out)
+                feats.append(out.to_numpy().astype(np.float32))
+                labels.append(np.asarray(yb))
+    finally:
+        if was_training:
+            body.train()
+    return np.concatenate(feats), np.concatenate(labels)
+
+
+def _plain_loader(loader: Any) -> Any:
+    """The same data without augmentation or shuffling (so features are computed once, as seen at test time)."""
+    import copy
+
+    plain = copy.copy(loader)
+    plain.shuffle, plain.drop_last = False, False
+    ds = getattr(loader, "dataset", None)
+    if ds is not None and getattr(ds, "train", False):
+        ds = copy.copy(ds)
+        ds.aug_tfms, ds.train = [], False
+        plain.dataset = ds
+    return plain
+
+
+def head_learner(learn: Learner, bs: int = 64, **kwargs: Any) -> Learner:
+    """A Learner that trains ``learn``'s head on features of the frozen body, computed once.
+
+    The body runs once over the training and validation images (no
+    augmentation, evaluation mode) and the head's pooling with it; the new
+    Learner's model is the rest of the head, *the same modules* as in
+    ``learn.model``: training it trains ``learn``'s head. Afterwards,
+    ``learn.unfreeze(); learn.fit_one_cycle(...)`` fine-tunes everything.
+
+    Args:
+        learn: a ``vision_learner``.
+        bs: batch size for the head (features are small).
+        **kwargs: passed to ``Learner`` (default: ``learn``'s loss, metrics,
+            optimizer and weight decay).
+    """
+    body, head = learn.model[0], learn.model[1]
+    pool, rest = head[0], head[1:]
+    x_train, y_train = extract_features(body, _plain_loader(learn.dls.train), pool)
+    x_valid, y_valid = extract_features(body, _plain_loader(learn.dls.valid), pool)
+    fdls = DataLoaders.from_arrays(x_train, y_train, x_valid, y_valid, bs=bs, seed=0,
+                                   vocab=getattr(learn.dls, "vocab", None), backend=layer_backend())
+    options = {"loss_func": learn.loss_func, "metrics": [m for m in learn.metrics],
+               "opt_func": learn.opt_func, "wd": learn.wd, "path": learn.path}
+    options.update(kwargs)
+    return Learner(fdls, rest, **options)
+
+
+__all__ = ["vision_learner", "vision_model", "cut_body", "body_head_splitter", "extract_features",
+           "head_learner", "body_features"]
