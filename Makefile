@@ -13,10 +13,11 @@ ifneq ($(wildcard ../shared/datasets),)
 export MINITORCH_MIRROR ?= $(abspath ../shared/datasets)
 endif
 
-.PHONY: help venv demo test grade student check-grading lessons lint bench clean
+.PHONY: help venv demo demo-scalar test grade student check-grading lessons lint bench clean
 
 help:
-	@echo "make demo           train a small network and print its accuracy"
+	@echo "make demo           fine-tune pretrained EfficientNet-Lite0 on Imagenette (minutes)"
+	@echo "make demo-scalar    train the Module 1 scalar network on Xor (seconds)"
 	@echo "make test           install what the tests need and run the whole suite"
 	@echo "make grade          per-task score table of the graded exercises"
 	@echo "make student DEST=dir   write the student release (solutions removed)"
@@ -35,6 +36,9 @@ $(STAMP): pyproject.toml
 venv: $(STAMP)
 
 demo: $(STAMP)
+	$(PY) -m vision.demo
+
+demo-scalar: $(STAMP)
 	$(PY) -m minitorch.train_scalar --dataset Xor --hidden 6 --epochs 300
 
 test: $(STAMP)

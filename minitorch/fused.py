@@ -340,12 +340,12 @@ def embedding(indices: Any, weight: Tensor, padding_idx: Optional[int] = None) -
 # ## GELU
 
 
-@numba.vectorize(["float64(float64)", "float32(float32)"], cache=True)
+@numba.vectorize(["float32(float32)", "float64(float64)"], cache=True)
 def _gelu(x: float) -> float:
     return 0.5 * x * (1.0 + math.erf(x / math.sqrt(2.0)))
 
 
-@numba.vectorize(["float64(float64)", "float32(float32)"], cache=True)
+@numba.vectorize(["float32(float32)", "float64(float64)"], cache=True)
 def _gelu_grad(x: float) -> float:
     # d/dx [x * Phi(x)] = Phi(x) + x * phi(x), with Phi the standard normal CDF.
     cdf = 0.5 * (1.0 + math.erf(x / math.sqrt(2.0)))
