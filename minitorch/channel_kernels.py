@@ -1,4 +1,4 @@
-"""Module 4: per-channel kernels for batch norm and clipped activations.
+"""Module 4: per-channel kernels for batch norm, and activation kernels (clamp, GELU).
 
 A convolutional network spends surprisingly little of its time in the
 convolutions once those are fast: every convolution is followed by a batch
@@ -15,7 +15,9 @@ pass over a ``(B, C, S)`` view of the activations (``S = H * W``):
   ``xhat`` from ``x`` instead of storing it (one activation-sized array
   less in memory per layer);
 - :func:`clamp_forward` / :func:`clamp_backward`: ``min(max(x, lo), hi)``
-  (ReLU6 is ``clamp(x, 0, 6)``) and its gradient.
+  (ReLU6 is ``clamp(x, 0, 6)``) and its gradient;
+- :func:`gelu_forward` / :func:`gelu_backward`: the exact (erf) GELU of
+  transformers, whose ``erf`` makes it compute-bound enough to want threads.
 
 Each kernel works on contiguous arrays, one (image, channel) plane or one
 channel per task, and runs on all threads through
@@ -25,6 +27,7 @@ thread pool), compiled once per machine (``cache=True``).
 
 from __future__ import annotations
 
+import math
 from typing import Tuple
 
 import numpy as np
@@ -203,4 +206,46 @@ def clamp_backward(g: np.ndarray, x: np.ndarray, lo: float, hi: float) -> np.nda
     return dx.reshape(x.shape)
 
 
-__all__ = ["channel_stats", "scale_shift", "batch_norm_backward", "clamp_forward", "clamp_backward"]
+@kernel(nogil=True, fastmath=True)
+def _gelu_forward_kernel(out: np.ndarray, x: np.ndarray, block: int, first: int, last: int) -> None:
+    """Block ``task``: ``out = x * Phi(x)`` with ``Phi(x) = (1 + erf(x / sqrt(2))) / 2``."""
+    for task in range(first, last):
+        src = x[task * block : (task + 1) * block]
+        dst = out[task * block : (task + 1) * block]
+        for i in range(src.shape[0]):
+            v = src[i]
+            dst[i] = 0.5 * v * (1.0 + math.erf(v * 0.7071067811865476))
+
+
+@kernel(nogil=True, fastmath=True)
+def _gelu_backward_kernel(dx: np.ndarray, g: np.ndarray, x: np.ndarray, block: int, first: int,
+                          last: int) -> None:
+    """Block ``task``: ``dx = g * (Phi(x) + x * phi(x))``, ``phi`` the standard normal density."""
+    for task in range(first, last):
+        src = x[task * block : (task + 1) * block]
+        grad = g[task * block : (task + 1) * block]
+        dst = dx[task * block : (task + 1) * block]
+        for i in range(src.shape[0]):
+            v = src[i]
+            cdf = 0.5 * (1.0 + math.erf(v * 0.7071067811865476))
+            dst[i] = grad[i] * (cdf + v * math.exp(-0.5 * v * v) * 0.3989422804014327)
+
+
+def gelu_forward(x: np.ndarray) -> np.ndarray:
+    """The exact (erf) GELU of a contiguous array, any shape, on all threads."""
+    flat = x.reshape(-1)
+    out = np.empty_like(flat)
+    parallel_tasks(_gelu_forward_kernel, -(-flat.size // BLOCK), 8 * flat.size, out, flat, BLOCK)
+    return out.reshape(x.shape)
+
+
+def gelu_backward(g: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """The gradient of :func:`gelu_forward` times ``g``."""
+    flat_g = np.ascontiguousarray(g, dtype=x.dtype).reshape(-1)
+    flat_x = x.reshape(-1)
+    dx = np.empty_like(flat_x)
+    parallel_tasks(_gelu_backward_kernel, -(-flat_x.size // BLOCK), 8 * flat_x.size, dx, flat_g, flat_x, BLOCK)
+    return dx.reshape(x.shape)
+
+
+__all__ = ["gelu_forward", "gelu_backward", "channel_stats", "scale_shift", "batch_norm_backward", "clamp_forward", "clamp_backward"]

@@ -23,10 +23,8 @@ gradients (``tests/test_layers.py``).
 
 from __future__ import annotations
 
-import math
 from typing import Any, Optional, Sequence, Tuple
 
-import numba
 import numpy as np
 
 from . import channel_kernels
@@ -340,31 +338,19 @@ def embedding(indices: Any, weight: Tensor, padding_idx: Optional[int] = None) -
 # ## GELU
 
 
-@numba.vectorize(["float32(float32)", "float64(float64)"], cache=True)
-def _gelu(x: float) -> float:
-    return 0.5 * x * (1.0 + math.erf(x / math.sqrt(2.0)))
-
-
-@numba.vectorize(["float32(float32)", "float64(float64)"], cache=True)
-def _gelu_grad(x: float) -> float:
-    # d/dx [x * Phi(x)] = Phi(x) + x * phi(x), with Phi the standard normal CDF.
-    cdf = 0.5 * (1.0 + math.erf(x / math.sqrt(2.0)))
-    return cdf + x * math.exp(-0.5 * x * x) / math.sqrt(2.0 * math.pi)
-
-
 class GELU(Function):
     """``x * Phi(x)``, where ``Phi`` is the standard normal CDF (exact, with ``erf``)."""
 
     @staticmethod
     def forward(ctx: Context, x: Tensor) -> Tensor:
-        a = as_array(x)
+        a = np.ascontiguousarray(as_array(x))
         ctx.save_for_backward(a)
-        return from_array(_gelu(a), x)
+        return from_array(channel_kernels.gelu_forward(a), x)
 
     @staticmethod
     def backward(ctx: Context, grad_output: Tensor) -> Tensor:
         (a,) = ctx.saved_values
-        return from_array(as_array(grad_output) * _gelu_grad(a), grad_output)
+        return from_array(channel_kernels.gelu_backward(as_array(grad_output), a), grad_output)
 
 
 def gelu(x: Tensor) -> Tensor:

@@ -333,3 +333,15 @@ def test_io_package_import_is_light():
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
     assert out.stdout.strip() == "False", out.stderr
+
+
+def test_a_published_sha256_prefix_is_checked_as_a_prefix(tmp_path):
+    path = tmp_path / "resnet-ab.pth"
+    path.write_bytes(b"weights")
+    digest = hashlib.sha256(b"weights").hexdigest()
+    assert hub.check_file(path, sha256=digest[:8]) == "sha256"
+    wrong = ("1" if digest[0] == "0" else "0") + digest[1:8]
+    with pytest.raises(hub.ChecksumError, match=wrong):
+        hub.check_file(path, sha256=wrong)
+    with pytest.raises(ValueError, match="at least 8 hex digits"):
+        hub.check_file(path, sha256=digest[:4])

@@ -364,19 +364,12 @@ def weights_path(name: Union[str, ZooEntry], download: bool = True, progress: bo
             + _how_to_get(entry)
         )
     dest = cache_path(entry)
-    full = len(entry.sha256) == 64
     try:
-        path = hub.download(
-            list(entry.urls), sha256=entry.sha256 if full else None, dest=dest,
+        # hub checks a full digest or the published prefix before the file lands in the cache
+        return hub.download(
+            list(entry.urls), sha256=entry.sha256, dest=dest,
             mirror_path=entry.mirror_path, force=dest.exists(), progress=progress,
         )
-        if not full:  # hub checks full digests only: check the published prefix here
-            try:
-                check_weights(path, entry)
-            except ChecksumError:
-                path.unlink(missing_ok=True)
-                raise
-        return path
     except ChecksumError as error:
         raise ChecksumError(error.source, error.algorithm, error.expected, error.actual,
                             detail=f"{error.detail}\n{_how_to_get(entry)}".strip()) from None

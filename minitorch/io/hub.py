@@ -169,7 +169,10 @@ def check_file(
 
     Args:
         path: the file to check.
-        sha256, md5: expected hex digests of the file's bytes.
+        sha256, md5: expected hex digests of the file's bytes. A shorter
+            ``sha256`` (at least 8 hex digits, as torchvision's and other
+            hubs' file names carry: ``resnet18-f37072fd.pth``) must match the
+            start of the digest.
         content_sha256: expected sha256 of the gunzipped bytes.
         source: the URL or path to name in an error (default: ``path``).
 
@@ -183,6 +186,8 @@ def check_file(
     wanted = {name: value.lower() for name, value in (("sha256", sha256), ("md5", md5)) if value}
     if not wanted and not content_sha256:
         return "unchecked"
+    if "sha256" in wanted and len(wanted["sha256"]) < 8:
+        raise ValueError(f"a sha256 prefix needs at least 8 hex digits, got {wanted['sha256']!r}")
     digests = {name: hashlib.new(name) for name in wanted}
     if digests:
         with open(path, "rb") as fh:
@@ -190,7 +195,11 @@ def check_file(
                 for digest in digests.values():
                     digest.update(chunk)
     actual = {name: digest.hexdigest() for name, digest in digests.items()}
-    if wanted and actual == wanted:
+
+    def matches(name: str) -> bool:  # a sha256 may be given as a prefix
+        return actual[name].startswith(wanted[name]) if name == "sha256" else actual[name] == wanted[name]
+
+    if wanted and all(matches(name) for name in wanted):
         return "+".join(wanted)
     source = source or str(path)
     if content_sha256:
@@ -202,7 +211,7 @@ def check_file(
             return "content sha256"
         if not wanted:
             raise ChecksumError(source, "content sha256", content_sha256, got)
-    name = next(n for n in wanted if actual[n] != wanted[n])
+    name = next(n for n in wanted if not matches(n))
     detail = "Its decompressed content does not match either." if content_sha256 else ""
     raise ChecksumError(source, name, wanted[name], actual[name], detail)
 
