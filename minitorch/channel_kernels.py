@@ -32,8 +32,8 @@ from typing import Tuple
 
 import numpy as np
 
-from .conv_kernels import parallel_tasks
 from .jit import kernel
+from .parallel import parallel_tasks
 
 
 @kernel(nogil=True, fastmath=True)

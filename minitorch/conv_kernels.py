@@ -28,8 +28,10 @@ convolutions arrive as images of height 1) and is compiled once per machine
 *Parallelism without prange.* Each kernel's work is a list of equal,
 independent tasks (one per image-channel plane); a kernel does the tasks
 ``first <= task < last`` and releases the GIL (``nogil=True``), and
-:func:`parallel_tasks` runs slices of the list on a thread pool, one
-thread per numba thread. That does what ``prange`` would do here, and
+:func:`minitorch.parallel.parallel_tasks` runs slices of the list on a
+thread pool, one thread per numba thread; the GEMMs run one image per task
+with numpy's BLAS on one thread (:func:`minitorch.parallel.batched_matmul`).
+That does what ``prange`` would do here, and
 compiles 2-3x faster: measured, ``parallel=True`` added 1-3 s of compile
 per kernel and dtype (the depthwise backward: 1.7 s sequential, 4.3 s with
 prange), which a cold cache pays in every fresh checkout and CI run.
@@ -37,88 +39,15 @@ prange), which a cold cache pays in every fresh checkout and CI run.
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Callable, Optional, Tuple
+from typing import Optional, Tuple
 
-import numba
 import numpy as np
 
 from .jit import inline, kernel
+from .parallel import batched_matmul, parallel_tasks
 
 # (stride_h, stride_w), (top, bottom, left, right), (dilation_h, dilation_w)
 Geometry = Tuple[Tuple[int, int], Tuple[int, int, int, int], Tuple[int, int]]
-
-# Below this many numbers touched, threads cost more than they save.
-PARALLEL_MIN_WORK = 1 << 16
-_pool: Optional[ThreadPoolExecutor] = None
-_pool_threads = 0
-
-
-def parallel_tasks(task_kernel: Callable[..., None], tasks: int, work: int, *args: Any) -> None:
-    """Run ``task_kernel(*args, first, last)`` over tasks ``0 <= task < tasks`` on all threads.
-
-    The tasks are cut into a few slices per thread (so that a thread held
-    up by another process does not hold up the whole call), and the kernel,
-    compiled with ``nogil=True``, runs them side by side.
-
-    Args:
-        task_kernel: a kernel whose last two arguments are ``first, last``.
-        tasks: how many tasks.
-        work: roughly how many numbers the call touches (small calls run
-            in this thread).
-        args: the kernel's other arguments.
-    """
-    global _pool, _pool_threads
-    threads = numba.get_num_threads()
-    if threads == 1 or tasks == 1 or work < PARALLEL_MIN_WORK:
-        task_kernel(*args, 0, tasks)
-        return
-    if _pool is None or _pool_threads != threads:
-        _pool, _pool_threads = ThreadPoolExecutor(threads, "minitorch-conv"), threads
-    slices = min(tasks, 4 * threads)
-    bounds = [tasks * i // slices for i in range(slices + 1)]
-    futures = [_pool.submit(task_kernel, *args, lo, hi) for lo, hi in zip(bounds, bounds[1:])]
-    for future in futures:
-        future.result()
-
-
-_blas: Any = None
-
-
-def single_threaded_blas() -> Any:
-    """A context in which numpy's BLAS runs on the calling thread only.
-
-    The convolutions run their matrix products on the thread pool, one image
-    per task; a BLAS that also starts its own threads would put four busy
-    threads on two cores (measured: 3-7x slower). ``threadpoolctl`` finds the
-    BLAS numpy loaded and sets its thread count, restoring it on exit.
-    """
-    global _blas
-    if _blas is None:
-        from threadpoolctl import ThreadpoolController
-
-        _blas = ThreadpoolController()
-    return _blas.limit(limits=1, user_api="blas")
-
-
-def _matmul_tasks(a: np.ndarray, b: np.ndarray, out: np.ndarray, first: int, last: int) -> None:
-    """``out[i] = a[i] @ b[i]`` (or ``a @ b[i]`` when ``a`` has one dim less) for ``first <= i < last``."""
-    lhs = a[first:last] if a.ndim == b.ndim else a
-    np.matmul(lhs, b[first:last], out=out[first:last])
-
-
-def batched_matmul(a: np.ndarray, b: np.ndarray, out: np.ndarray) -> np.ndarray:
-    """``np.matmul(a, b, out=out)`` with the leading (image) axis shared out among the threads.
-
-    Args:
-        a: ``(B, ..., M, K)``, or ``(..., M, K)`` used for every image.
-        b: ``(B, ..., K, N)``.
-        out: ``(B, ..., M, N)``, written.
-    """
-    with single_threaded_blas():
-        parallel_tasks(_matmul_tasks, b.shape[0], out.size * max(a.shape[-1], 1), a, b, out)
-    return out
-
 
 @inline
 def ceil_div(a: int, b: int) -> int:

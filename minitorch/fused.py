@@ -27,7 +27,7 @@ from typing import Any, Optional, Sequence, Tuple
 
 import numpy as np
 
-from . import channel_kernels
+from . import channel_kernels, parallel
 from .autodiff import Context
 from .tensor import Tensor
 from .tensor_data import TensorData
@@ -75,7 +75,7 @@ class Linear(Function):
     def forward(ctx: Context, x: Tensor, weight: Tensor, bias: Optional[Tensor], x_grad: bool) -> Tensor:
         w = as_array(weight)
         x2 = as_array(x).reshape(-1, w.shape[1])
-        out = x2 @ w.T
+        out = parallel.matmul(x2, w.T)
         if bias is not None:
             out += as_array(bias)
         ctx.save_for_backward(x, weight, bias is not None, x_grad)
@@ -87,8 +87,8 @@ class Linear(Function):
         w = as_array(weight)
         g = as_array(grad_output).reshape(-1, w.shape[0])
         x2 = as_array(x).reshape(-1, w.shape[1])
-        dx = from_array((g @ w).reshape(x.shape), x) if x_grad else None
-        dw = from_array((g.T @ x2).astype(w.dtype, copy=False), weight)
+        dx = from_array(parallel.matmul(g, w).reshape(x.shape), x) if x_grad else None
+        dw = from_array(parallel.matmul(g.T, x2).astype(w.dtype, copy=False), weight)
         db = from_array(g.sum(axis=0).astype(w.dtype, copy=False), weight) if has_bias else None
         return dx, dw, db
 

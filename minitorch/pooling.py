@@ -23,9 +23,9 @@ from typing import Optional, Sequence, Tuple, Union
 import numpy as np
 
 from .autodiff import Context
-from .conv_kernels import parallel_tasks
 from .fast_conv import from_array, to_array
 from .jit import kernel
+from .parallel import parallel_tasks
 from .tensor import Tensor
 from .tensor_functions import Function
 

@@ -178,7 +178,7 @@ def extract_features(body: Module, loader: Any, pool: Optional[Module] = None) -
         body: the frozen body.
         loader: yields ``(x, y)`` batches (its order is kept).
         pool: a parameter-free module applied after the body (the head's
-            pooling layer), so only small ``(N, features)`` arrays are kept.
+            pooling layer), so only small pooled arrays (``(N, C, 1, 1)``) are kept.
 
     Returns:
         ``(features, labels)`` as numpy arrays.

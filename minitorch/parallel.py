@@ -1,0 +1,131 @@
+"""Running work on all cores: one thread pool, and numpy's BLAS kept out of its way.
+
+Most of minitorch's heavy kernels (convolutions, batch norm, activations)
+are numba functions compiled with ``nogil=True`` that do a slice
+``first <= task < last`` of a list of equal, independent tasks.
+:func:`parallel_tasks` runs slices of that list side by side on a thread
+pool with one thread per core, which does what numba's ``prange`` would,
+but compiles 2-3x faster: measured, ``parallel=True`` added 1-3 s of compile
+per kernel and dtype, which a cold cache pays in every fresh checkout and
+CI run.
+
+Matrix products go to numpy, i.e. to the BLAS library it ships (OpenBLAS),
+which starts threads of its own and keeps them spinning for a while after
+each call. Next to our pool that puts four busy threads on two cores, and
+everything slows down several times over (measured 3-7x on EfficientNet's
+forward pass, and more when other processes share the machine). So the
+products here run with BLAS on one thread, the rows or images shared out
+among our pool's threads instead (:func:`matmul`, :func:`batched_matmul`).
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, Callable, Optional
+
+import numba
+import numpy as np
+
+# Below this many numbers touched, threads cost more than they save.
+PARALLEL_MIN_WORK = 1 << 16
+_pool: Optional[ThreadPoolExecutor] = None
+_pool_threads = 0
+
+
+def parallel_tasks(task_kernel: Callable[..., None], tasks: int, work: int, *args: Any) -> None:
+    """Run ``task_kernel(*args, first, last)`` over tasks ``0 <= task < tasks`` on all threads.
+
+    The tasks are cut into a few slices per thread (so that a thread held
+    up by another process does not hold up the whole call), and the kernel,
+    compiled with ``nogil=True``, runs them side by side.
+
+    Args:
+        task_kernel: a kernel whose last two arguments are ``first, last``.
+        tasks: how many tasks.
+        work: roughly how many numbers the call touches (small calls run
+            in this thread).
+        args: the kernel's other arguments.
+    """
+    global _pool, _pool_threads
+    threads = numba.get_num_threads()
+    if threads == 1 or tasks == 1 or work < PARALLEL_MIN_WORK:
+        task_kernel(*args, 0, tasks)
+        return
+    if _pool is None or _pool_threads != threads:
+        _pool, _pool_threads = ThreadPoolExecutor(threads, "minitorch"), threads
+    slices = min(tasks, 4 * threads)
+    bounds = [tasks * i // slices for i in range(slices + 1)]
+    futures = [_pool.submit(task_kernel, *args, lo, hi) for lo, hi in zip(bounds, bounds[1:])]
+    for future in futures:
+        future.result()
+
+
+_blas: Any = None
+
+
+def single_threaded_blas() -> Any:
+    """A context in which numpy's BLAS runs on the calling thread only.
+
+    The convolutions run their matrix products on the thread pool, one image
+    per task; a BLAS that also starts its own threads would put four busy
+    threads on two cores (measured: 3-7x slower). ``threadpoolctl`` finds the
+    BLAS numpy loaded and sets its thread count, restoring it on exit.
+    """
+    global _blas
+    if _blas is None:
+        from threadpoolctl import ThreadpoolController
+
+        _blas = ThreadpoolController()
+    return _blas.limit(limits=1, user_api="blas")
+
+
+def _matmul_tasks(a: np.ndarray, b: np.ndarray, out: np.ndarray, first: int, last: int) -> None:
+    """``out[i] = a[i] @ b[i]`` (or ``a @ b[i]`` when ``a`` has one dim less) for ``first <= i < last``."""
+    lhs = a[first:last] if a.ndim == b.ndim else a
+    np.matmul(lhs, b[first:last], out=out[first:last])
+
+
+def batched_matmul(a: np.ndarray, b: np.ndarray, out: np.ndarray) -> np.ndarray:
+    """``np.matmul(a, b, out=out)`` with the leading (image) axis shared out among the threads.
+
+    Args:
+        a: ``(B, ..., M, K)``, or ``(..., M, K)`` used for every image.
+        b: ``(B, ..., K, N)``.
+        out: ``(B, ..., M, N)``, written.
+    """
+    with single_threaded_blas():
+        parallel_tasks(_matmul_tasks, b.shape[0], out.size * max(a.shape[-1], 1), a, b, out)
+    return out
+
+
+def _matmul_rows(a: np.ndarray, b: np.ndarray, out: np.ndarray, first: int, last: int) -> None:
+    """``out[first:last] = a[first:last] @ b`` (a block of rows)."""
+    np.matmul(a[first:last], b, out=out[first:last])
+
+
+def matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``a @ b`` for 2-D arrays, the rows of ``a`` shared out among the threads.
+
+    Small products (under ``PARALLEL_MIN_WORK`` multiply-adds per thread) run
+    in the calling thread with numpy's own BLAS setting untouched.
+    """
+    rows, inner = a.shape
+    cols = b.shape[1]
+    out = np.empty((rows, cols), dtype=np.result_type(a, b))
+    if rows * inner * cols < 64 * PARALLEL_MIN_WORK or rows < 2:
+        np.matmul(a, b, out=out)
+        return out
+    tasks = min(rows, 4 * numba.get_num_threads())
+    with single_threaded_blas():
+        parallel_tasks(_row_blocks, tasks, rows * cols * inner, a, b, out, tasks)
+    return out
+
+
+def _row_blocks(a: np.ndarray, b: np.ndarray, out: np.ndarray, tasks: int, first: int, last: int) -> None:
+    """Tasks ``first..last`` of ``tasks`` equal blocks of rows."""
+    rows = a.shape[0]
+    lo, hi = rows * first // tasks, rows * last // tasks
+    _matmul_rows(a, b, out, lo, hi)
+
+
+__all__ = ["PARALLEL_MIN_WORK", "parallel_tasks", "single_threaded_blas", "batched_matmul", "matmul"]
