@@ -13,33 +13,20 @@ import dataclasses
 import gzip
 import hashlib
 import io
-import os
 import pickle
 import tarfile
 import zipfile
-from pathlib import Path
 from urllib.parse import urlparse
 
 import numpy as np
 import pytest
+from shared_data import SHARED
 
 import datasets
 from datasets import catalogue, fetch
 from datasets.cli import main
 from minitorch.io import hub
 
-
-def shared_datasets() -> Path | None:
-    """The real offline copies: $MINITORCH_MIRROR if it is a folder, else <repo>/../shared/datasets."""
-    env = os.environ.get("MINITORCH_MIRROR", "")
-    if env and "://" not in env:
-        path = Path(env).resolve()
-    else:
-        path = Path(__file__).resolve().parents[1].parent / "shared" / "datasets"
-    return path if path.is_dir() else None
-
-
-SHARED = shared_datasets()
 needs_shared = pytest.mark.skipif(
     SHARED is None,
     reason="real data copies not found: set MINITORCH_MIRROR to the shared/datasets folder "

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from shared_data import SHARED
 
 from datasets.loaders import (
     UnsafePickleError,
@@ -24,18 +25,6 @@ from datasets.loaders import (
     read_tsv,
 )
 
-
-def shared_datasets() -> Path | None:
-    """The real offline copies: $MINITORCH_MIRROR if it is a folder, else <repo>/../shared/datasets."""
-    env = os.environ.get("MINITORCH_MIRROR", "")
-    if env and "://" not in env:
-        path = Path(env).resolve()
-    else:
-        path = Path(__file__).resolve().parents[1].parent / "shared" / "datasets"
-    return path if path.is_dir() else None
-
-
-SHARED = shared_datasets()
 needs_shared = pytest.mark.skipif(
     SHARED is None,
     reason="real data copies not found: set MINITORCH_MIRROR to the shared/datasets folder "

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import importlib.util
 import json
-import os
 import time
 from pathlib import Path
 
 import numpy as np
 import pytest
+from shared_data import SHARED
 
 from text import SortedDataLoader, TextDataLoaders, TextDataset, WordPieceTokenizer
 
@@ -28,17 +28,6 @@ needs_minilm = pytest.mark.skipif(
 )
 
 
-def shared_datasets() -> Path | None:
-    """The real offline copies: $MINITORCH_MIRROR if it is a folder, else <repo>/../shared/datasets."""
-    env = os.environ.get("MINITORCH_MIRROR", "")
-    if env and "://" not in env:
-        path = Path(env).resolve()
-    else:
-        path = Path(__file__).resolve().parents[1].parent / "shared" / "datasets"
-    return path if path.is_dir() else None
-
-
-SHARED = shared_datasets()
 
 WORDS = ["good", "bad", "movie", "film", "great", "awful", "the", "a", "plot", "actors", "!", "."]
 VOCAB = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *WORDS]

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import numpy as np
 import pytest
 from PIL import Image
+from shared_data import SHARED
 
 import minitorch
 from minitorch.backends import layer_backend
@@ -51,10 +51,7 @@ def flat(tmp_path: Path) -> Path:
 @pytest.fixture
 def imagenette() -> Path:
     """The offline Imagenette subset: $MINITORCH_MIRROR or ../shared/datasets next to the repo."""
-    mirror = os.environ.get("MINITORCH_MIRROR") or str(
-        Path(__file__).resolve().parents[1] / "../shared/datasets"
-    )
-    folder = Path(mirror) / "imagenette2-224-subset"
+    folder = (SHARED or Path("../shared/datasets")) / "imagenette2-224-subset"
     if not (folder / "train").is_dir():
         pytest.skip(
             f"real photos not available: no {folder} (set MINITORCH_MIRROR to the datasets folder)"

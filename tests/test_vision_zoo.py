@@ -24,6 +24,7 @@ from typing import Any, Dict, Iterator, List, Tuple
 
 import numpy as np
 import pytest
+from shared_data import SHARED
 
 import minitorch
 from minitorch.io import hub
@@ -35,8 +36,7 @@ from vision.models.efficientnet_lite import LITE_SCALING
 from vision.zoo_cli import main
 
 REPO = Path(__file__).resolve().parents[1]
-_MIRROR = os.environ.get(hub.ENV_MIRROR)  # read before any fixture clears it
-PHOTOS = (Path(_MIRROR) if _MIRROR else REPO.parent / "shared" / "datasets") / "imagenette2-224-subset" / "val"
+PHOTOS = (SHARED or REPO.parent / "shared" / "datasets") / "imagenette2-224-subset" / "val"  # read before fixtures clear the mirror
 LITES = ["efficientnet_lite0", "efficientnet_lite1", "efficientnet_lite2"]
 
 
