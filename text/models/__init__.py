@@ -2,13 +2,13 @@
 
 - :mod:`text.models.attention`: multi-head scaled dot-product attention, composed
   from tensor operations and as one fused graph node.
-- :mod:`text.models.bert`: BERT (``BertModel``) and the all-MiniLM-L6-v2 sentence
-  encoder (``load_minilm``, ``sentence_embeddings``).
+- :mod:`text.models.bert`: BERT (``BertModel``), mean pooling and ``sentence_embeddings``;
+- :mod:`text.models.minilm`: published weights: Hugging Face names -> ours
+  (``HF_BERT_RENAMES``), all-MiniLM-L6-v2 from its package or hub files (``load_minilm``).
 """
 
 from .attention import additive_mask, fused_attention, scaled_dot_product_attention
 from .bert import (
-    HF_BERT_RENAMES,
     BertConfig,
     BertEmbeddings,
     BertEncoder,
@@ -17,12 +17,10 @@ from .bert import (
     BertPooler,
     BertSelfAttention,
     l2_normalize,
-    load_hf_weights,
-    load_minilm,
     mean_pool,
-    minilm_files,
     sentence_embeddings,
 )
+from .minilm import HF_BERT_RENAMES, load_hf_weights, load_minilm, minilm_files
 
 __all__ = [
     "HF_BERT_RENAMES",

@@ -1,0 +1,115 @@
+"""Reading labelled texts from tables and folders, for ``TextDataLoaders``.
+
+- :func:`columns`: a dict of column lists, from a dict, a list of row dicts
+  or anything with ``to_dict("list")`` (a pandas DataFrame, without importing pandas);
+- :func:`read_table`: a CSV/TSV file with a header row (GLUE's ``.tsv`` files
+  are tab-separated and unquoted);
+- :func:`read_text_folder`: ``root/<class>/*.txt`` (the IMDB layout);
+- :func:`flags`: an ``is_valid`` column as booleans.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, List, Optional, Tuple
+
+import numpy as np
+
+
+def plain(value: Any) -> Any:
+    """A numpy scalar as the Python value it holds (so ``np.int64(1)`` and ``1`` are one class)."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def columns(rows: Any) -> dict:
+    """A dict of column lists, from one, from a list of row dicts, or from a DataFrame."""
+    if not isinstance(rows, dict) and hasattr(rows, "to_dict"):
+        rows = rows.to_dict("list")  # pandas, without importing it
+    if isinstance(rows, dict):
+        columns = {str(k): list(v) for k, v in rows.items()}
+        sizes = {k: len(v) for k, v in columns.items()}
+        if len(set(sizes.values())) > 1:
+            raise ValueError(f"columns of different lengths {sizes}: every column needs one value per row")
+        return columns
+    if isinstance(rows, Sequence) and not isinstance(rows, str):
+        if not rows or not all(isinstance(r, dict) for r in rows):
+            raise TypeError("a list table must hold one dict per row, e.g. {'text': ..., 'label': ...}")
+        names = list(rows[0])
+        for number, row in enumerate(rows):
+            missing = [n for n in names if n not in row]
+            if missing:
+                raise ValueError(f"row {number} lacks {missing}: every row needs the columns {names}")
+        return {str(n): [r[n] for r in rows] for n in names}
+    raise TypeError(
+        f"cannot read a table from {type(rows).__name__}: pass a dict of column lists, "
+        "a list of row dicts, or a pandas DataFrame"
+    )
+
+
+def require_column(columns: dict, name: str) -> None:
+    if name not in columns:
+        raise ValueError(
+            f"no column {name!r}; the columns are {list(columns)}: pass text_col=, label_col= or valid_col="
+        )
+
+
+_TRUE, _FALSE = {"true", "1", "yes", "y", "t"}, {"false", "0", "no", "n", "f", ""}
+
+
+def flags(values: Sequence[Any], name: str) -> np.ndarray:
+    """True/False flags from bools, 0/1 or strings like "True"/"False"."""
+    out = np.empty(len(values), dtype=bool)
+    for row, v in enumerate(values):
+        v = plain(v)
+        word = v.strip().lower() if isinstance(v, str) else None
+        if isinstance(v, (bool, int)) and v in (0, 1):
+            out[row] = bool(v)
+        elif word in _TRUE or word in _FALSE:
+            out[row] = word in _TRUE
+        else:
+            raise ValueError(f"column {name!r} row {row} holds {v!r}: use True/False (or 1/0)")
+    return out
+
+
+def read_table(file: Path, delimiter: Optional[str]) -> dict:
+    """A CSV/TSV file with a header row as a dict of column lists (of strings)."""
+    delimiter = delimiter or ("\t" if file.suffix.lower() == ".tsv" else ",")
+    quoting = csv.QUOTE_NONE if delimiter == "\t" else csv.QUOTE_MINIMAL
+    with open(file, newline="", encoding="utf-8") as fh:
+        reader = csv.reader(fh, delimiter=delimiter, quoting=quoting)
+        header = next(reader, None)
+        if not header:
+            raise ValueError(f"{file} is empty: it needs a header row naming the columns")
+        body = []
+        for row in filter(None, reader):  # skip blank lines
+            if len(row) != len(header):
+                raise ValueError(
+                    f"{file}:{reader.line_num}: {len(row)} fields, the header has {len(header)} "
+                    f"({header}): check delimiter= and the quoting"
+                )
+            body.append(row)
+    return {name: [row[k] for row in body] for k, name in enumerate(header)}
+
+
+def read_text_folder(root: Path, classes: Optional[Sequence[str]]) -> Tuple[List[str], List[str], List[str]]:
+    """The ``.txt`` files of ``root/<class>/``: ``(texts, class names, classes found)``."""
+    if not root.is_dir():
+        raise FileNotFoundError(
+            f"{root} does not exist: from_folder reads <path>/<train>/<class>/*.txt and "
+            "<path>/<valid>/<class>/*.txt; pass train=/valid= with your folder names, or valid_pct=0.2"
+        )
+    if classes is None:
+        classes = sorted(d.name for d in root.iterdir() if d.is_dir() and any(d.glob("*.txt")))
+    texts, labels = [], []
+    for name in classes:
+        files = sorted((root / name).glob("*.txt"))
+        texts += [f.read_text(encoding="utf-8") for f in files]
+        labels += [name] * len(files)
+    if not texts:
+        raise ValueError(f"no .txt files in {root}/<class>/ for the classes {list(classes)}")
+    return texts, labels, list(classes)
+
+
+__all__ = ["plain", "columns", "require_column", "flags", "read_table", "read_text_folder"]
