@@ -13,7 +13,8 @@ pass over a ``(B, C, S)`` view of the activations (``S = H * W``):
   one multiply-add), optionally clipped to ``[lo, hi]``;
 - :func:`batch_norm_backward`: the gradients of batch norm, recomputing
   ``xhat`` from ``x`` instead of storing it (one activation-sized array
-  less in memory per layer);
+  less in memory per layer), and, when the activation was fused in, masking
+  the gradient where it clipped;
 - :func:`clamp_forward` / :func:`clamp_backward`: ``min(max(x, lo), hi)``
   (ReLU6 is ``clamp(x, 0, 6)``) and its gradient;
 - :func:`gelu_forward` / :func:`gelu_backward`: the exact (erf) GELU of
@@ -93,41 +94,48 @@ def scale_shift(x: np.ndarray, scale: np.ndarray, shift: np.ndarray,
 
 
 @kernel(nogil=True, fastmath=True)
-def _bn_grad_sums_kernel(g: np.ndarray, x: np.ndarray, mean: np.ndarray, invstd: np.ndarray,
-                         sum_g: np.ndarray, sum_gx: np.ndarray, first: int, last: int) -> None:
-    """Channel ``c``: ``sum_g[c] = sum(g)``, ``sum_gx[c] = sum(g * xhat)``."""
+def _bn_grad_sums_kernel(g: np.ndarray, x: np.ndarray, y: np.ndarray, bounds: np.ndarray,
+                         mean: np.ndarray, invstd: np.ndarray, sum_g: np.ndarray, sum_gx: np.ndarray,
+                         first: int, last: int) -> None:
+    """Channel ``c``: ``sum_g[c] = sum(g')``, ``sum_gx[c] = sum(g' * xhat)``, ``g' = g`` where ``lo < y < hi``."""
+    lo, hi = bounds[0], bounds[1]
     for c in range(first, last):
         m, s = mean[c], invstd[c]
         total = 0.0
         total_x = 0.0
         for b in range(g.shape[0]):
-            gp, xp = g[b, c], x[b, c]
+            gp, xp, yp = g[b, c], x[b, c], y[b, c]
             for i in range(gp.shape[0]):
-                total += gp[i]
-                total_x += gp[i] * (xp[i] - m) * s
+                if lo < yp[i] < hi:
+                    total += gp[i]
+                    total_x += gp[i] * (xp[i] - m) * s
         sum_g[c] = total
         sum_gx[c] = total_x
 
 
 @kernel(nogil=True, fastmath=True)
-def _bn_grad_input_kernel(dx: np.ndarray, g: np.ndarray, x: np.ndarray, mean: np.ndarray,
-                          invstd: np.ndarray, weight: np.ndarray, mean_g: np.ndarray,
-                          mean_gx: np.ndarray, first: int, last: int) -> None:
-    """Plane ``(b, c)``: ``dx = w * invstd * (g - mean_g - xhat * mean_gx)``."""
+def _bn_grad_input_kernel(dx: np.ndarray, g: np.ndarray, x: np.ndarray, y: np.ndarray,
+                          bounds: np.ndarray, mean: np.ndarray, invstd: np.ndarray, weight: np.ndarray,
+                          mean_g: np.ndarray, mean_gx: np.ndarray, first: int, last: int) -> None:
+    """Plane ``(b, c)``: ``dx = w * invstd * (g' - mean_g - xhat * mean_gx)``, ``g'`` as above."""
     channels = x.shape[1]
+    lo, hi = bounds[0], bounds[1]
+    zero = bounds[0] - bounds[0]
     for task in range(first, last):
         b, c = task // channels, task % channels
         m, s = mean[c], invstd[c]
         k = weight[c] * s
         a, q = mean_g[c], mean_gx[c]
-        gp, xp, dp = g[b, c], x[b, c], dx[b, c]
+        gp, xp, yp, dp = g[b, c], x[b, c], y[b, c], dx[b, c]
         for i in range(gp.shape[0]):
-            dp[i] = k * (gp[i] - a - (xp[i] - m) * s * q)
+            gi = gp[i] if lo < yp[i] < hi else zero
+            dp[i] = k * (gi - a - (xp[i] - m) * s * q)
 
 
 def batch_norm_backward(g: np.ndarray, x: np.ndarray, mean: np.ndarray, invstd: np.ndarray,
-                        weight: np.ndarray, batch_stats: bool) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Gradients of ``y = (x - mean) * invstd * weight + bias`` over ``(B, C, S)`` arrays.
+                        weight: np.ndarray, batch_stats: bool, y: np.ndarray | None = None,
+                        lo: float = -np.inf, hi: float = np.inf) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Gradients of ``y = clip((x - mean) * invstd * weight + bias, lo, hi)`` over ``(B, C, S)`` arrays.
 
     Args:
         g: the gradient of ``y``.
@@ -136,6 +144,8 @@ def batch_norm_backward(g: np.ndarray, x: np.ndarray, mean: np.ndarray, invstd: 
         weight: the per-channel scale (ones when the layer has none).
         batch_stats: whether ``mean``/``invstd`` came from this batch (then
             they depend on ``x`` too, and their part of the gradient is subtracted).
+        y, lo, hi: the clipped output and the clip range, when an activation
+            was fused in (``g`` passes only where ``lo < y < hi``); None: no clipping.
 
     Returns:
         ``(dx, dweight, dbias)``; ``dweight = sum(g * xhat)``, ``dbias = sum(g)`` per channel.
@@ -144,15 +154,18 @@ def batch_norm_backward(g: np.ndarray, x: np.ndarray, mean: np.ndarray, invstd: 
     sum_g = np.empty(channels, np.float64)
     sum_gx = np.empty(channels, np.float64)
     mean, invstd = mean.astype(x.dtype), invstd.astype(x.dtype)
-    parallel_tasks(_bn_grad_sums_kernel, channels, 2 * x.size, g, x, mean, invstd, sum_g, sum_gx)
+    g = np.ascontiguousarray(g, dtype=x.dtype)
+    y = x if y is None else y  # unclipped: any values lie inside (-inf, inf)
+    bounds = np.array([lo, hi], dtype=x.dtype)
+    parallel_tasks(_bn_grad_sums_kernel, channels, 2 * x.size, g, x, y, bounds, mean, invstd, sum_g, sum_gx)
     count = x.shape[0] * x.shape[2]
     if batch_stats:
         mean_g, mean_gx = sum_g / count, sum_gx / count
     else:
         mean_g, mean_gx = np.zeros(channels), np.zeros(channels)
     dx = np.empty_like(x)
-    parallel_tasks(_bn_grad_input_kernel, x.shape[0] * channels, 3 * x.size, dx, g, x, mean, invstd,
-                   weight.astype(x.dtype), mean_g.astype(x.dtype), mean_gx.astype(x.dtype))
+    parallel_tasks(_bn_grad_input_kernel, x.shape[0] * channels, 3 * x.size, dx, g, x, y, bounds, mean,
+                   invstd, weight.astype(x.dtype), mean_g.astype(x.dtype), mean_gx.astype(x.dtype))
     return dx, sum_gx, sum_g
 
 

@@ -147,6 +147,7 @@ class BatchNorm(Function):
         mean: np.ndarray,
         invstd: np.ndarray,
         batch_stats: bool,
+        clip: Optional[Tuple[float, float]],
     ) -> Tensor:
         a = _planes(x)
         w = as_array(weight).astype(np.float64) if weight is not None else np.ones_like(invstd)
@@ -154,15 +155,18 @@ class BatchNorm(Function):
         shift = -mean * scale
         if bias is not None:
             shift = shift + as_array(bias)
-        ctx.save_for_backward(a, mean, invstd, weight, bias is not None, batch_stats)
-        return from_array(channel_kernels.scale_shift(a, scale, shift).reshape(x.shape), x)
+        lo, hi = clip if clip is not None else (-np.inf, np.inf)
+        y = channel_kernels.scale_shift(a, scale, shift, lo, hi)
+        ctx.save_for_backward(a, mean, invstd, weight, bias is not None, batch_stats,
+                              y if clip is not None else None, lo, hi)
+        return from_array(y.reshape(x.shape), x)
 
     @staticmethod
     def backward(ctx: Context, grad_output: Tensor) -> Tuple[Any, ...]:
-        a, mean, invstd, weight, has_bias, batch_stats = ctx.saved_values
+        a, mean, invstd, weight, has_bias, batch_stats, y, lo, hi = ctx.saved_values
         g = _planes(grad_output)
         w = as_array(weight) if weight is not None else np.ones(a.shape[1], a.dtype)
-        dx, dw, db = channel_kernels.batch_norm_backward(g, a, mean, invstd, w, batch_stats)
+        dx, dw, db = channel_kernels.batch_norm_backward(g, a, mean, invstd, w, batch_stats, y, lo, hi)
         dtype = a.dtype
         return (
             from_array(dx.reshape(grad_output.shape), grad_output),
@@ -186,6 +190,7 @@ def batch_norm(
     training: bool = False,
     momentum: float = 0.1,
     eps: float = 1e-5,
+    clip: Optional[Tuple[float, float]] = None,
 ) -> Tensor:
     """Batch normalisation over axis 1 (channels), as ``torch.nn.functional.batch_norm``.
 
@@ -204,6 +209,9 @@ def batch_norm(
         training: use (and update with) the batch statistics.
         momentum: the running statistics' update rate.
         eps: added to the variance for stability.
+        clip: ``(lo, hi)`` to fuse ``clamp(out, lo, hi)`` into the same pass
+            (``(0, 6)`` is a following ReLU6: one read and write of the
+            activations instead of two, forward and backward).
 
     Returns:
         A tensor of ``x``'s shape.
@@ -228,7 +236,7 @@ def batch_norm(
     else:
         mean = as_array(running_mean).astype(np.float64)
         var = as_array(running_var).astype(np.float64)
-    return BatchNorm.apply(x, weight, bias, mean, 1.0 / np.sqrt(var + eps), batch_stats)
+    return BatchNorm.apply(x, weight, bias, mean, 1.0 / np.sqrt(var + eps), batch_stats, clip)
 
 
 class LayerNorm(Function):

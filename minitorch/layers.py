@@ -216,7 +216,8 @@ class _BatchNorm(Module):
             self.register_buffer("running_var", None)
             self.register_buffer("num_batches_tracked", None)
 
-    def forward(self, x: Tensor) -> Tensor:
+    def forward(self, x: Tensor, clip: Optional[Tuple[float, float]] = None) -> Tensor:
+        """Normalise ``x``; ``clip=(lo, hi)`` also clamps the result in the same pass (a fused ReLU6)."""
         if x.dims not in self.input_dims or x.shape[1] != self.num_features:
             raise ValueError(
                 f"{type(self).__name__}({self.num_features}) expects input of "
@@ -231,6 +232,7 @@ class _BatchNorm(Module):
         return fused.batch_norm(
             x, self.running_mean, self.running_var, _value(self.weight), _value(self.bias),
             training=self.training, momentum=momentum if momentum is not None else 0.0, eps=self.eps,
+            clip=clip,
         )
 
     def extra_repr(self) -> str:

@@ -80,3 +80,33 @@ def test_cat_forward_backward_and_errors() -> None:
         minitorch.cat([t(a), t(b)], dim=0)
     with pytest.raises(ValueError, match="at least one"):
         minitorch.cat([], dim=0)
+
+
+@pytest.mark.parametrize("training", [True, False])
+def test_batch_norm_with_a_fused_clip_equals_relu6_after_it(training: bool) -> None:
+    rng = np.random.default_rng(3)
+    x = rng.normal(2.0, 4.0, size=(3, 4, 5, 3))
+    w, b = rng.normal(size=4), rng.normal(1.0, 2.0, size=4)
+    weights = rng.normal(size=x.shape)
+
+    def stats() -> tuple:
+        return t(np.zeros(4)), t(np.ones(4) * 2.0)
+
+    def fused_version(xt, wt, bt):
+        return fused.batch_norm(xt, *stats(), wt, bt, training=training, eps=1e-3, clip=(0.0, 6.0)) * t(weights)
+
+    def composed_version(xt, wt, bt):
+        return minitorch.ReLU6()(fused.batch_norm(xt, *stats(), wt, bt, training=training, eps=1e-3)) * t(weights)
+
+    np.testing.assert_allclose(fused_version(t(x), t(w), t(b)).to_numpy(),
+                               composed_version(t(x), t(w), t(b)).to_numpy(), rtol=1e-12, atol=1e-12)
+    grads = []
+    for f in (fused_version, composed_version):
+        inputs = [t(x), t(w), t(b)]
+        for v in inputs:
+            v.requires_grad_(True)
+        f(*inputs).sum().backward()
+        grads.append([v.grad.to_numpy() for v in inputs])
+    for got, expected in zip(*grads):
+        np.testing.assert_allclose(got, expected, rtol=1e-9, atol=1e-9)
+    minitorch.grad_check(fused_version, t(x), t(w), t(b), checks=6)
