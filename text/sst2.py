@@ -32,7 +32,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--head-epochs", type=int, default=5)
     parser.add_argument("--head-lr", type=float, default=3e-3)
     parser.add_argument("--epochs", type=int, default=1, help="epochs with the encoder training")
-    parser.add_argument("--lr", type=float, default=1e-4, help="the head's learning rate when unfrozen")
+    parser.add_argument("--lr", type=float, default=3e-4, help="the head's learning rate when unfrozen (the encoder gets lr/10)")
     parser.add_argument("--bs", type=int, default=32)
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
