@@ -148,7 +148,13 @@ class GatherPredsCallback(Callback):
         """``(inputs, raw outputs, targets, losses)``, each concatenated over the batches."""
 
         def cat(parts: List[Array]) -> Optional[Array]:
-            return np.concatenate(parts) if parts else None
+            if not parts:
+                return None
+            widest = np.max([p.shape for p in parts], axis=0)
+            # Batches padded to their own longest row (text) are padded with zeros to the widest.
+            padded = [np.pad(p, [(0, 0)] + [(0, int(w) - n) for w, n in zip(widest[1:], p.shape[1:])])
+                      if p.shape[1:] != tuple(widest[1:]) else p for p in parts]
+            return np.concatenate(padded)
 
         preds = cat(self.preds)
         if preds is None:

@@ -83,3 +83,12 @@ def test_export_and_reload_give_the_same_logits(dls: TextDataLoaders, tmp_path: 
 def test_unknown_encoder_is_named(dls: TextDataLoaders) -> None:
     with pytest.raises(ValueError, match="unknown text encoder 'bert_huge'"):
         text_classifier_learner(dls, "bert_huge")
+
+
+def test_get_preds_with_inputs_pads_batches_of_different_widths(dls: TextDataLoaders, tmp_path: Path) -> None:
+    learn = text_classifier_learner(dls, "minilm_l6", path=tmp_path)
+    inputs, preds, targets = learn.get_preds(with_input=True)
+    assert inputs.shape[0] == preds.shape[0] == targets.shape[0] == len(dls.valid_ds)
+    assert inputs.shape[1] == max(len(ids) for ids in dls.valid_ds.ids)
+    interp = minitorch.ClassificationInterpretation.from_learner(learn)
+    assert interp.confusion_matrix().sum() == len(dls.valid_ds)
