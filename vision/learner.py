@@ -72,7 +72,7 @@ def _build_body(arch: Arch, pretrained: bool) -> Tuple[Module, Optional[Any]]:
         from .zoo import create_model, get_entry
 
         return create_model(arch, pretrained=pretrained), get_entry(arch)
-    return arch(pretrained=pretrained) if pretrained is not None else arch(), None
+    return arch(pretrained=pretrained), None
 
 
 @register_model("vision.vision_model")
@@ -143,15 +143,15 @@ def vision_learner(
     n_out = n_out if n_out is not None else getattr(dls, "c", None)
     if not n_out:
         raise ValueError("vision_learner needs n_out, or loaders that know their classes (dls.c)")
-    if isinstance(arch, str) and cut is None:
+    if isinstance(arch, str) and cut is None:  # registered by name: an export can rebuild it
         model = vision_model(arch, n_out, pretrained, concat_pool, lin_ftrs, ps, first_bn, bn_final)
         model.arch_spec["config"]["pretrained"] = False  # a reloaded export gets its weights from the file
-        entry = _build_entry(arch)
     else:
-        full, entry = _build_body(arch, pretrained)
+        full, _ = _build_body(arch, pretrained)
         body = cut_body(full, cut)
         head = create_head(body_features(full, body), n_out, lin_ftrs, ps, concat_pool, first_bn, bn_final)
         model = Sequential(body, head)
+    entry = _zoo_entry(arch) if isinstance(arch, str) else None
     if normalize and entry is not None and getattr(dls, "normalize", "absent") is None:
         dls.normalize = Normalize.from_stats(*entry.stats)
     learn = Learner(dls, model, loss_func=loss_func, opt_func=opt_func, lr=lr,
@@ -162,7 +162,7 @@ def vision_learner(
     return learn
 
 
-def _build_entry(arch: str) -> Any:
+def _zoo_entry(arch: str) -> Any:
     from .zoo import get_entry
 
     return get_entry(arch)
