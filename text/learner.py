@@ -23,8 +23,7 @@ from typing import Any, Callable, List, Optional, Sequence, Tuple
 import numpy as np
 
 from minitorch import Dropout, Learner, Linear, Module, ReLU, Sequential, no_grad, register_model
-from minitorch.backends import layer_backend
-from minitorch.data import DataLoaders
+from minitorch.features import compute_features, feature_learner
 from minitorch.freeze import trainable_params
 from minitorch.metrics import accuracy
 from minitorch.optim import AdamW
@@ -168,18 +167,7 @@ def text_features(encoder: Module, loader: Any) -> Tuple[np.ndarray, np.ndarray]
 
     The loader's own order is kept, so features and labels stay paired.
     """
-    was_training = encoder.training
-    encoder.eval()
-    feats, labels = [], []
-    try:
-        with no_grad():
-            for batch in loader:
-                feats.append(encoder(batch[0], batch[1]).to_numpy().astype(np.float32))
-                labels.append(np.asarray(batch[2]))
-    finally:
-        if was_training:
-            encoder.train()
-    return np.concatenate(feats), np.concatenate(labels)
+    return compute_features(encoder, loader, n_inp=2)
 
 
 def text_head_learner(learn: Learner, bs: int = 64, **kwargs: Any) -> Learner:
@@ -194,13 +182,8 @@ def text_head_learner(learn: Learner, bs: int = 64, **kwargs: Any) -> Learner:
         bs: batch size for the head.
         **kwargs: passed to ``Learner`` (default: ``learn``'s loss and metrics, Adam).
     """
-    x_train, y_train = text_features(learn.model.encoder, learn.dls.train)
-    x_valid, y_valid = text_features(learn.model.encoder, learn.dls.valid)
-    fdls = DataLoaders.from_arrays(x_train, y_train, x_valid, y_valid, bs=bs, seed=0,
-                                   vocab=getattr(learn.dls, "vocab", None), backend=layer_backend())
-    options = {"loss_func": learn.loss_func, "metrics": list(learn.metrics), "path": learn.path}
-    options.update(kwargs)
-    return Learner(fdls, learn.model.head, **options)
+    return feature_learner(learn, learn.model.encoder, learn.model.head, learn.dls.train,
+                           learn.dls.valid, bs, **kwargs)
 
 
 __all__ = ["text_classifier_learner", "text_classifier", "TextClassifier", "SentenceEncoder",

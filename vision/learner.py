@@ -26,6 +26,7 @@ import numpy as np
 from minitorch import Learner, Module, Sequential, no_grad, register_model
 from minitorch.backends import layer_backend
 from minitorch.data import DataLoaders, to_tensor
+from minitorch.features import compute_features, feature_learner
 from minitorch.freeze import trainable_params
 from minitorch.metrics import error_rate
 from minitorch.optim import Adam
@@ -183,21 +184,7 @@ def extract_features(body: Module, loader: Any, pool: Optional[Module] = None) -
     Returns:
         ``(features, labels)`` as numpy arrays.
     """
-    was_training = body.training
-    body.eval()
-    feats, labels = [], []
-    try:
-        with no_grad():
-            for xb, yb in loader:
-                out = body(xb)
-                if pool is not None:
-                    out = pool(out)
-                feats.append(out.to_numpy().astype(np.float32))
-                labels.append(np.asarray(yb))
-    finally:
-        if was_training:
-            body.train()
-    return np.concatenate(feats), np.concatenate(labels)
+    return compute_features(body if pool is None else Sequential(body, pool), loader)
 
 
 def _plain_loader(loader: Any) -> Any:
@@ -231,14 +218,10 @@ def head_learner(learn: Learner, bs: int = 64, **kwargs: Any) -> Learner:
     """
     body, head = learn.model[0], learn.model[1]
     pool, rest = head[0], head[1:]
-    x_train, y_train = extract_features(body, _plain_loader(learn.dls.train), pool)
-    x_valid, y_valid = extract_features(body, _plain_loader(learn.dls.valid), pool)
-    fdls = DataLoaders.from_arrays(x_train, y_train, x_valid, y_valid, bs=bs, seed=0,
-                                   vocab=getattr(learn.dls, "vocab", None), backend=layer_backend())
-    options = {"loss_func": learn.loss_func, "metrics": [m for m in learn.metrics],
-               "opt_func": learn.opt_func, "wd": learn.wd, "path": learn.path}
+    options = {"opt_func": learn.opt_func, "wd": learn.wd}
     options.update(kwargs)
-    return Learner(fdls, rest, **options)
+    return feature_learner(learn, Sequential(body, pool), rest, _plain_loader(learn.dls.train),
+                           _plain_loader(learn.dls.valid), bs, **options)
 
 
 __all__ = ["vision_learner", "vision_model", "cut_body", "body_head_splitter", "extract_features",
