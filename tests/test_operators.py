@@ -114,9 +114,12 @@ def test_log_exp_and_their_derivatives(a: float) -> None:
 
 
 # ## Task 0.2: property tests (students write these)
+#
+# These tests are yours to write. They are graded by mutation
+# (tests/test_operators_mutations.py): each must pass on the real operators
+# and fail when an operator is replaced by a broken one.
 
 
-@pytest.mark.task0_2
 @given(small_floats)
 def test_sigmoid(a: float) -> None:
     """Sigmoid lies in [0, 1], 1 - sigmoid(a) == sigmoid(-a), sigmoid(0) == 0.5,
@@ -130,7 +133,6 @@ def test_sigmoid(a: float) -> None:
     # END SOLUTION
 
 
-@pytest.mark.task0_2
 @given(small_floats, small_floats, small_floats)
 def test_transitive(a: float, b: float, c: float) -> None:
     """lt is transitive: a < b and b < c imply a < c."""
@@ -141,7 +143,6 @@ def test_transitive(a: float, b: float, c: float) -> None:
     # END SOLUTION
 
 
-@pytest.mark.task0_2
 @given(small_floats, small_floats)
 def test_symmetric(x: float, y: float) -> None:
     """mul gives the same answer with its arguments swapped."""
@@ -150,7 +151,6 @@ def test_symmetric(x: float, y: float) -> None:
     # END SOLUTION
 
 
-@pytest.mark.task0_2
 @given(small_floats, small_floats, small_floats)
 def test_distribute(x: float, y: float, z: float) -> None:
     r"""z * (x + y) == z * x + z * y."""
@@ -159,7 +159,6 @@ def test_distribute(x: float, y: float, z: float) -> None:
     # END SOLUTION
 
 
-@pytest.mark.task0_2
 @given(small_floats)
 def test_other(x: float) -> None:
     """relu is idempotent, and neg is its own inverse."""

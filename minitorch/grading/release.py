@@ -5,8 +5,11 @@ Usage::
     python -m minitorch.grading.release DEST [--only task1_2] [--force] [--src ROOT]
 
 Every ``.py`` file goes through :func:`strip_solutions`; every other file is
-copied as is. Caches, virtualenvs, git metadata and earlier releases are left
-out (see :data:`EXCLUDED_NAMES`). The copy is built in a temporary folder next
+copied as is, except that the release is a student's repository: its
+README is written for the student (:mod:`~minitorch.grading.student_readme`),
+the Makefile loses its maintainer targets, and the maintainer's tools
+(:data:`MAINTAINER_ONLY`) are left out. Caches, virtualenvs, git metadata
+and earlier releases are left out too (see :data:`EXCLUDED_NAMES`). The copy is built in a temporary folder next
 to ``DEST`` and renamed into place at the end, so a failed release leaves no
 half-written ``DEST`` behind.
 """
@@ -16,6 +19,7 @@ from __future__ import annotations
 import argparse
 import fnmatch
 import os
+import re
 import shutil
 import sys
 import tempfile
@@ -24,6 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator, List, Optional, Sequence
 
+from minitorch.grading import student_readme
 from minitorch.grading.solutions import find_blocks, strip_solutions
 from minitorch.grading.tasks import format_task, parse_task_id, sort_tasks
 
@@ -48,6 +53,19 @@ EXCLUDED_NAMES = (
 )
 # Left out only at the top of the project: our own outputs.
 EXCLUDED_AT_ROOT = (".grading", "student")
+# The maintainer's tools: a student's repository has no solutions to strip or check,
+# and no CI of ours. Relative to the project root.
+MAINTAINER_ONLY = (
+    ".ci",
+    "minitorch/grading/release.py",
+    "minitorch/grading/check.py",
+    "minitorch/grading/solutions.py",
+    "minitorch/grading/student_readme.py",
+    "tests/grading",
+    "tests/test_stub_docstrings.py",
+)
+# Lines between these two markers in the Makefile are maintainer-only targets.
+MAKEFILE_MAINTAINER = re.compile(r"^# BEGIN MAINTAINER.*?^# END MAINTAINER[^\n]*\n", re.M | re.S)
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
@@ -56,6 +74,12 @@ def _excluded(name: str, at_root: bool) -> bool:
     if at_root and name in EXCLUDED_AT_ROOT:
         return True
     return any(fnmatch.fnmatch(name, pattern) for pattern in EXCLUDED_NAMES)
+
+
+def is_maintainer_only(relative: Path) -> bool:
+    """True for a path (relative to the root) that stays out of a student's release."""
+    text = relative.as_posix()
+    return any(text == item or text.startswith(item + "/") for item in MAINTAINER_ONLY)
 
 
 def project_files(root: Path, skip: Sequence[Path] = ()) -> Iterator[Path]:
@@ -91,15 +115,19 @@ class Release:
 
     Attributes:
         dest: the release folder.
+        src: the project it was made from.
         files: how many files were written.
         stripped: number of solution blocks stripped, per task id.
         kept: number of solution blocks kept (``only=`` mode), per task id.
+        locations: per stripped task, the files and functions the student writes.
     """
 
     dest: Path
+    src: Path = Path(".")
     files: int = 0
     stripped: Counter = field(default_factory=Counter)
     kept: Counter = field(default_factory=Counter)
+    locations: student_readme.Locations = field(default_factory=dict)
 
     def summary(self) -> str:
         """A short human report, one line per task."""
@@ -134,7 +162,11 @@ def _check_dest(src: Path, dest: Path, force: bool) -> None:
 
 
 def make_release(
-    src_root: Path | str, dest: Path | str, only: Optional[str] = None, force: bool = False
+    src_root: Path | str,
+    dest: Path | str,
+    only: Optional[str] = None,
+    force: bool = False,
+    stub: str = "raise",
 ) -> Release:
     """Copy the project at ``src_root`` to ``dest`` with solutions stripped.
 
@@ -143,6 +175,8 @@ def make_release(
         dest: where the release goes; must not exist, be empty, or ``force`` must be set.
         only: strip only this task id; other tasks keep their solutions.
         force: replace a non-empty ``dest``.
+        stub: what replaces a solution, ``"raise"`` (the release) or ``"pass"``
+            (``make check-grading``'s lazy student).
 
     Returns:
         A :class:`Release` with counts of files and stripped blocks.
@@ -160,10 +194,16 @@ def make_release(
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
     shutil.copymode(src, staging)  # mkdtemp makes it private (0700)
-    release = Release(dest=target)
+    release = Release(dest=target, src=src)
     try:
         for relative in files:
-            _copy_file(src / relative, staging / relative, only, release)
+            if is_maintainer_only(relative):
+                continue
+            _copy_file(src / relative, staging / relative, only, release, stub)
+        if (src / "README.md").is_file():
+            (staging / "README.md").write_text(
+                student_readme.render(release.locations), encoding="utf-8"
+            )
         if target.exists():
             shutil.rmtree(target)
         staging.rename(target)
@@ -173,11 +213,18 @@ def make_release(
     return release
 
 
-def _copy_file(source: Path, dest: Path, only: Optional[str], release: Release) -> None:
+def _copy_file(
+    source: Path, dest: Path, only: Optional[str], release: Release, stub: str = "raise"
+) -> None:
     dest.parent.mkdir(parents=True, exist_ok=True)
     release.files += 1
     if source.is_symlink():
         os.symlink(os.readlink(source), dest)
+        return
+    if source.name == "Makefile" and source.parent == release.src:
+        text = source.read_text(encoding="utf-8")
+        dest.write_text(MAKEFILE_MAINTAINER.sub("", text), encoding="utf-8")
+        shutil.copystat(source, dest)
         return
     if source.suffix != ".py":
         shutil.copy2(source, dest)
@@ -187,11 +234,17 @@ def _copy_file(source: Path, dest: Path, only: Optional[str], release: Release) 
     except UnicodeDecodeError as error:
         raise ValueError(f"{source}: not UTF-8 text ({error.reason}); save it as UTF-8") from None
     blocks = find_blocks(text, filename=str(source))
+    relative = source.relative_to(release.src).as_posix()
     for block in blocks:
-        counter = release.stripped if only is None or block.task == only else release.kept
+        stripped = only is None or block.task == only
+        counter = release.stripped if stripped else release.kept
         counter[block.task] += 1
+        if stripped:
+            names = release.locations.setdefault(block.task, {}).setdefault(relative, [])
+            if block.name not in names:
+                names.append(block.name)
     with open(dest, "w", encoding="utf-8", newline="") as out:
-        out.write(strip_solutions(text, only=only, filename=str(source)))
+        out.write(strip_solutions(text, only=only, filename=str(source), stub=stub))
     shutil.copystat(source, dest)
 
 

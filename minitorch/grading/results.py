@@ -57,11 +57,15 @@ class TaskResults:
         self.tasks_of: Dict[str, Tuple[str, ...]] = {}
         self.outcomes: Dict[str, str] = {}
         self.collection_errors: List[str] = []
+        self.collection_messages: Dict[str, str] = {}
 
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
         """Remember files that failed to import: their tests are never graded."""
         if report.failed:
-            self.collection_errors.append(report.nodeid or "<session>")
+            nodeid = report.nodeid or "<session>"
+            self.collection_errors.append(nodeid)
+            lines = str(report.longrepr).strip().splitlines()
+            self.collection_messages[nodeid] = lines[-1] if lines else ""
 
     def pytest_collection_finish(self, session: pytest.Session) -> None:
         """Record the task markers of every selected test."""

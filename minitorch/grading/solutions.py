@@ -46,8 +46,16 @@ class Block:
     indent: str
     name: str
 
-    def stub(self) -> str:
-        """The line (without newline) that replaces this block in a student copy."""
+    def stub(self, kind: str = "raise") -> str:
+        """The line (without newline) that replaces this block in a student copy.
+
+        Args:
+            kind: ``"raise"`` (the release: a ``NotImplementedError`` naming the
+                task) or ``"pass"`` (a lazy "solution" that does nothing, which
+                ``make check-grading`` uses to prove such answers earn nothing).
+        """
+        if kind == "pass":
+            return f"{self.indent}pass"
         message = f"{format_task(self.task)}: implement {self.name}"
         return f'{self.indent}raise NotImplementedError("{message}")'
 
@@ -169,7 +177,9 @@ def find_blocks(text: str, filename: str = "<text>") -> List[Block]:
     return blocks
 
 
-def strip_solutions(text: str, only: Optional[str] = None, filename: str = "<text>") -> str:
+def strip_solutions(
+    text: str, only: Optional[str] = None, filename: str = "<text>", stub: str = "raise"
+) -> str:
     """Replace solution blocks by ``raise NotImplementedError(...)`` stubs.
 
     Args:
@@ -178,6 +188,7 @@ def strip_solutions(text: str, only: Optional[str] = None, filename: str = "<tex
             keep their code but lose their marker lines, so the result looks
             like a student copy that has finished every other task.
         filename: used in error messages.
+        stub: what replaces a block, ``"raise"`` or ``"pass"`` (see :meth:`Block.stub`).
 
     Returns:
         The stripped source. Text without blocks comes back unchanged.
@@ -199,7 +210,7 @@ def strip_solutions(text: str, only: Optional[str] = None, filename: str = "<tex
         if only is None or block.task == only:
             marker = lines[block.begin - 1]
             newline = marker[len(marker.rstrip("\r\n")) :]
-            out.append(block.stub() + newline)
+            out.append(block.stub(stub) + newline)
         else:
             out.extend(lines[block.begin : block.end - 1])
         done = block.end
