@@ -96,6 +96,21 @@ class Max(Function):
 
     @staticmethod
     def forward(ctx: Context, input: Tensor, dim: int) -> Tensor:
+        """The maximum of ``input`` along ``dim``, keeping that dim with size 1.
+
+        Use ``max_reduce`` above (a backend reduction). Save what ``backward``
+        needs to find where the maxima were: the input, this output and ``dim``.
+
+        Args:
+            ctx: the call's context (``ctx.save_for_backward``).
+            input: a tensor of any shape.
+            dim: a non-negative ``int`` in ``[0, input.dims)`` (``nn.max`` has
+                already converted and checked it).
+
+        Returns:
+            A tensor of ``input.shape`` with ``dim`` set to 1, of ``input``'s dtype;
+            e.g. ``(2, 3, 4)`` over dim 1 gives ``(2, 1, 4)``.
+        """
         # BEGIN SOLUTION task4_4
         out = max_reduce(input, dim)
         ctx.save_for_backward(input, out, dim)
@@ -104,6 +119,22 @@ class Max(Function):
 
     @staticmethod
     def backward(ctx: Context, grad_output: Tensor) -> Tensor:
+        """Gradient of the maximum: it flows only to the entries that are the maximum.
+
+        Away from ties, d max / d x_j is 1 for the largest entry along ``dim`` and 0
+        for the others. When ``k`` entries tie for the maximum, each gets ``1/k`` of
+        the gradient, so the shares still add up to ``grad_output`` (as
+        ``torch.amax``): for ``[[1, 5, 5]]`` over dim 1 the gradient is
+        ``[[0, 0.5, 0.5]]``.
+
+        Args:
+            ctx: the context ``forward`` filled (the input, the maxima and ``dim``).
+            grad_output: the gradient of the maxima, of the output's shape
+                (``dim`` has size 1).
+
+        Returns:
+            A tensor of the input's shape (broadcasting ``grad_output`` along ``dim``).
+        """
         # BEGIN SOLUTION task4_4
         input, out, dim = ctx.saved_values
         f = grad_output.f
