@@ -69,7 +69,18 @@ def tile(input: Tensor, kernel: Tuple[int, int]) -> Tuple[Tensor, int, int]:
 
 
 def avgpool2d(input: Tensor, kernel: Tuple[int, int]) -> Tensor:
-    """Average over non-overlapping ``kernel`` tiles: ``(B, C, H, W) -> (B, C, H/kh, W/kw)``."""
+    """Average over non-overlapping ``kernel`` tiles: ``(B, C, H, W) -> (B, C, H/kh, W/kw)``.
+
+    Args:
+        input: ``(B, C, H, W)``.
+        kernel: ``(kh, kw)``, which must divide ``(H, W)`` (``tile`` checks
+            and raises ``ValueError`` otherwise).
+
+    Returns:
+        ``(B, C, H / kh, W / kw)``: entry ``[b, c, i, j]`` is the mean of
+        ``input[b, c, i*kh:(i+1)*kh, j*kw:(j+1)*kw]``; ``input``'s dtype.
+        Differentiable (built from tensor operations).
+    """
     batch, channel = input.shape[:2]
     # BEGIN SOLUTION task4_3
     tiled, new_height, new_width = tile(input, kernel)
@@ -167,6 +178,15 @@ def argmax(input: Tensor, dim: Union[int, Tensor]) -> Tensor:
     """A one-hot tensor of ``input``'s shape: 1.0 where an entry is the maximum along ``dim``.
 
     Ties all get 1.0. The result is a constant (no gradient flows through it).
+
+    Args:
+        input: a tensor.
+        dim: the dim to compare along (an int, negative counts from the end,
+            or a one-entry tensor; ``_dim_arg`` converts it).
+
+    Returns:
+        A float tensor of 1.0/0.0 of ``input``'s shape; e.g. ``[[1, 5, 5]]``
+        along dim 1 gives ``[[0, 1, 1]]``.
     """
     dim = _dim_arg(input, dim)
     # BEGIN SOLUTION task4_4
@@ -177,7 +197,17 @@ def argmax(input: Tensor, dim: Union[int, Tensor]) -> Tensor:
 def softmax(input: Tensor, dim: Union[int, Tensor]) -> Tensor:
     """``exp(x) / sum(exp(x))`` along ``dim``: positive entries that sum to 1.
 
-    Computed as ``exp(x - max) / sum(exp(x - max))``, which never overflows.
+    Computed as ``exp(x - max) / sum(exp(x - max))``, which never overflows:
+    ``[1000, 0, -1000]`` gives ``[1, 0, 0]``, not NaN. The max is a constant
+    shift (``softmax(x - c) == softmax(x)``), so it needs no gradient.
+
+    Args:
+        input: a tensor, float32 or float64.
+        dim: the dim to normalise along (int or one-entry tensor).
+
+    Returns:
+        A tensor of ``input``'s shape and dtype whose entries along ``dim``
+        are positive and sum to 1. Differentiable.
     """
     dim = _dim_arg(input, dim)
     # BEGIN SOLUTION task4_4
@@ -192,7 +222,16 @@ def logsoftmax(input: Tensor, dim: Union[int, Tensor]) -> Tensor:
     """``log(softmax(x))`` along ``dim``, as ``(x - m) - log(sum(exp(x - m)))`` with ``m`` the max.
 
     Stable where ``softmax(x).log()`` is not: it stays finite for entries
-    whose softmax underflows to 0.
+    whose softmax underflows to 0 (``[1000, 0, -1000]`` gives
+    ``[0, -1000, -2000]``).
+
+    Args:
+        input: a tensor, float32 or float64.
+        dim: the dim to normalise along (int or one-entry tensor).
+
+    Returns:
+        A tensor of ``input``'s shape and dtype; ``exp`` of it sums to 1
+        along ``dim``. Differentiable.
     """
     dim = _dim_arg(input, dim)
     # BEGIN SOLUTION task4_4
@@ -215,6 +254,15 @@ def dropout(input: Tensor, rate: float, ignore: bool = False) -> Tensor:
 
     The mask comes from numpy seeded by Python's ``random``: ``random.seed``
     makes it reproducible.
+
+    Returns:
+        A tensor of ``input``'s shape and dtype: ``input`` itself when
+        ``ignore`` or ``rate == 0``, all zeros when ``rate == 1`` (no division
+        by zero), else ``input`` times a constant mask of 0 and
+        ``1 / (1 - rate)`` entries, so the gradient is that mask.
+
+    Raises:
+        ValueError: if ``rate`` is outside ``[0, 1]`` (checked above).
     """
     if not 0.0 <= rate <= 1.0:
         raise ValueError(f"dropout rate must be between 0 and 1, got {rate}")
@@ -231,7 +279,17 @@ def dropout(input: Tensor, rate: float, ignore: bool = False) -> Tensor:
 
 
 def maxpool2d(input: Tensor, kernel: Tuple[int, int]) -> Tensor:
-    """Maximum over non-overlapping ``kernel`` tiles: ``(B, C, H, W) -> (B, C, H/kh, W/kw)``."""
+    """Maximum over non-overlapping ``kernel`` tiles: ``(B, C, H, W) -> (B, C, H/kh, W/kw)``.
+
+    Args:
+        input: ``(B, C, H, W)``.
+        kernel: ``(kh, kw)``, which must divide ``(H, W)`` (see ``tile``).
+
+    Returns:
+        ``(B, C, H / kh, W / kw)``: entry ``[b, c, i, j]`` is the maximum of
+        ``input[b, c, i*kh:(i+1)*kh, j*kw:(j+1)*kw]``. Gradients flow as for
+        ``max`` (to the maxima, shared between ties).
+    """
     batch, channel = input.shape[:2]
     # BEGIN SOLUTION task4_4
     tiled, new_height, new_width = tile(input, kernel)
