@@ -559,15 +559,15 @@ class Sum(Function):
 
         Every entry's gradient is therefore the ``grad_output`` entry of its sum.
         ``grad_output`` has the kept size-1 dim (or shape ``(1,)``); the autodiff
-        machinery broadcasts it back to the input's shape with ``Tensor.expand``,
-        so no copying is needed here.
+        machinery broadcasts a gradient back to the input's shape with
+        ``Tensor.expand``, so this method need not copy anything.
 
         Args:
             ctx: the context (nothing was saved).
             grad_output: the gradient of the sums, of the result's shape.
 
         Returns:
-            A gradient that broadcasts to the input's shape (``grad_output`` itself).
+            A gradient whose shape broadcasts to the input's shape.
         """
         # BEGIN SOLUTION task2_4
         # Every input entry adds to its sum once; ``expand`` broadcasts the
