@@ -75,7 +75,11 @@ def topological_sort(variable: Variable) -> Iterable[Variable]:
         variable: the right-most variable (usually the loss).
 
     Returns:
-        Non-constant variables, starting with ``variable`` itself.
+        A list of the non-constant variables ``variable`` depends on, each
+        once (compare ``unique_id``), starting with ``variable`` itself; each
+        non-leaf comes before all of its ``parents``. Leaves are included.
+        Graphs thousands of nodes deep (a loop of 5000 additions) must work,
+        so do not recurse once per node: Python's recursion limit is ~1000.
     """
     # BEGIN SOLUTION task1_4
     order: List[Variable] = []
@@ -109,7 +113,16 @@ def backpropagate(variable: Variable, deriv: Any) -> None:
         deriv: the derivative of the final output with respect to ``variable``.
 
     Each leaf's derivative is accumulated with ``accumulate_derivative``;
-    intermediate derivatives live only in a local dictionary.
+    intermediate derivatives live only in a local dictionary (keyed by
+    ``unique_id``). Walk ``topological_sort(variable)`` once: by the time a
+    node is reached, every path into it has added its share, so a value used
+    twice (``x * x + x``) receives the sum. For a non-leaf, pass its total to
+    ``chain_rule`` and add each result to that parent's entry; skip
+    constants. Leaves keep what earlier ``backward`` calls gave them (the
+    derivatives accumulate).
+
+    Returns:
+        None; the results are in the leaves' ``.derivative`` (or ``.grad``).
     """
     # BEGIN SOLUTION task1_4
     derivatives = {variable.unique_id: deriv}

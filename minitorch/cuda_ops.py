@@ -86,7 +86,27 @@ def map_kernel(
     in_shape: Shape,
     in_strides: Strides,
 ) -> None:
-    """One thread per output entry: ``out[i] = fn(in[broadcast(i)])``."""
+    """One thread per output entry: ``out[i] = fn(in[broadcast(i)])``.
+
+    Launched with ``ceil(size / THREADS)`` blocks of ``THREADS`` threads, so
+    thread ``i = cuda.grid(1)`` handles output ordinal ``i``, and threads with
+    ``i >= size`` (the last block's spares) must write nothing. Index scratch
+    space cannot be allocated with numpy on a GPU: use
+    ``cuda.local.array(MAX_DIMS, numba.int64)`` and pass its first
+    ``len(shape)`` entries to ``index_to_position``. The helpers ``to_index``,
+    ``broadcast_index``, ``index_to_position``, ``size_of`` and ``apply_unary``
+    above are the ``fast_ops`` ones compiled for the GPU.
+
+    Args:
+        op: the operator's code (``fast_ops.UNARY_CODES``); ``apply_unary(op, x)``
+            applies it.
+        out: the output's storage (on the GPU); write entry ``i`` only.
+        out_shape: the output's shape (an int64 array).
+        out_strides: the output's strides.
+        in_storage: the input's storage.
+        in_shape: the input's shape; broadcasts to ``out_shape``.
+        in_strides: the input's strides.
+    """
     # BEGIN SOLUTION task3_3
     out_index = cuda.local.array(MAX_DIMS, numba.int64)
     in_index = cuda.local.array(MAX_DIMS, numba.int64)
@@ -112,7 +132,25 @@ def zip_kernel(
     b_shape: Shape,
     b_strides: Strides,
 ) -> None:
-    """One thread per output entry: ``out[i] = fn(a[broadcast(i)], b[broadcast(i)])``."""
+    """One thread per output entry: ``out[i] = fn(a[broadcast(i)], b[broadcast(i)])``.
+
+    Launched like :func:`map_kernel` (threads with ``i >= size`` write
+    nothing; index scratch space from ``cuda.local.array``). Both inputs are
+    read through ``broadcast_index`` and their own strides.
+
+    Args:
+        op: the operator's code (``fast_ops.BINARY_CODES``);
+            ``apply_binary(op, x, y)`` applies it.
+        out: the output's storage (on the GPU); write entry ``i`` only.
+        out_shape: the output's shape (an int64 array).
+        out_strides: the output's strides.
+        a_storage: the first input's storage.
+        a_shape: its shape; broadcasts to ``out_shape``.
+        a_strides: its strides.
+        b_storage: the second input's storage.
+        b_shape: its shape; broadcasts to ``out_shape``.
+        b_strides: its strides.
+    """
     # BEGIN SOLUTION task3_3
     out_index = cuda.local.array(MAX_DIMS, numba.int64)
     a_index = cuda.local.array(MAX_DIMS, numba.int64)
@@ -144,6 +182,28 @@ def reduce_kernel(
     ``out`` arrives filled with the start value, which must be an identity
     of ``fn`` (0 for add, 1 for mul, a very negative number for max): every
     thread starts its share from it.
+
+    Launched with one block per output entry (block ``cuda.blockIdx.x`` is
+    output ordinal ``blockIdx.x``) and ``REDUCE_THREADS`` threads per block
+    (a power of two). The reduced dimension may be longer than a block, so
+    thread ``t`` first folds entries ``t, t + REDUCE_THREADS, ...``; then the
+    block combines its threads' partial results in a
+    ``cuda.shared.array(REDUCE_THREADS, numba.float64)`` pairwise, halving
+    the active threads each round, with ``cuda.syncthreads()`` reached by
+    *every* thread between rounds; thread 0 writes the result. The order of
+    combining may differ from a left-to-right fold, so ``fn`` must be
+    associative (add, mul, max).
+
+    Args:
+        op: the operator's code (``fast_ops.BINARY_CODES``).
+        out: the output's storage; ``out_shape`` is ``a_shape`` with
+            ``reduce_dim`` set to 1.
+        out_shape: the output's shape.
+        out_strides: the output's strides.
+        a_storage: the input's storage.
+        a_shape: the input's shape.
+        a_strides: the input's strides.
+        reduce_dim: the dimension to fold.
     """
     # BEGIN SOLUTION task3_3
     partial = cuda.shared.array(REDUCE_THREADS, numba.float64)
@@ -202,6 +262,28 @@ def matmul_kernel(
     memory (one number each), wait, then each multiplies a row of the first
     by a column of the second. ``*_starts[p]`` is where matrix ``p`` begins in
     its storage; the strides say how to step along rows and columns.
+
+    Every thread must reach each ``cuda.syncthreads()``, including threads
+    whose output entry lies outside the ``n x m`` matrix (they load zeros
+    into the tiles and skip only the final write). Sums run in ``out``'s
+    dtype (float32 or float64).
+
+    Args:
+        out: the output's storage, ``n x m`` matrices.
+        out_starts: the storage position of each output matrix.
+        out_row_stride: the step between rows of an output matrix.
+        out_col_stride: the step between its columns.
+        a: the left operand's storage, ``n x k`` matrices.
+        a_starts: where each left matrix begins (batch-broadcast already applied).
+        a_row_stride: its row step.
+        a_col_stride: its column step.
+        b: the right operand's storage, ``k x m`` matrices.
+        b_starts: where each right matrix begins.
+        b_row_stride: its row step.
+        b_col_stride: its column step.
+        n: rows of each output matrix.
+        m: columns of each output matrix.
+        k: the shared dimension.
     """
     # BEGIN SOLUTION task3_4
     # The tiles and the running sum use the output's dtype: float32 products

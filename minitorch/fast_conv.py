@@ -76,6 +76,11 @@ def tensor_conv1d(
     ``g = (co // (Cout / groups)) * (Cin / groups)`` is the first input
     channel of ``co``'s group; positions outside ``[0, W)`` read 0.
 
+    ``out``'s shape is already sized by the caller; overwrite every entry
+    (do not accumulate into it). All three tensors may have any strides, so
+    compute every position from them. Parallelise over output entries with
+    ``prange``; each sum runs in float64 and is stored in ``out``'s dtype.
+
     Args:
         out, out_shape, out_strides: ``(B, Cout, OW)``, written.
         input, input_shape, input_strides: ``(B, Cin, W)``.
@@ -130,6 +135,10 @@ def tensor_conv2d(
     input[b, g + ci, oh*stride_h - pad_top + kh*dilation_h, ow*stride_w -
     pad_left + kw*dilation_w]`` with ``g`` the first input channel of
     ``co``'s group, and 0 for positions outside the input.
+
+    As for :func:`tensor_conv1d`: ``out`` is already sized; overwrite every
+    entry; read all three tensors through their strides; parallelise over
+    output entries with ``prange``.
 
     Args:
         out, out_shape, out_strides: ``(B, Cout, OH, OW)``, written.

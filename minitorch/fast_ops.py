@@ -178,6 +178,15 @@ def tensor_map(
 ) -> None:
     """``out[i] = fn(in[broadcast(i)])`` for every index ``i`` of ``out``, in parallel.
 
+    The same result as ``tensor_ops.tensor_map``'s kernel (Task 2.3), but
+    ``fn`` arrives as an op code: ``apply_unary(op, x)`` computes it.
+    Compiled by numba (nopython): only numbers and numpy arrays. Loop over
+    output ordinals with ``prange`` so the work is split across threads, and
+    allocate index buffers (``np.empty(len(shape), np.int64)``) inside that
+    loop: one per thread, shared by nobody. ``out`` may be any strided view
+    (even a transposed one) and of another float dtype than the inputs
+    (float32 in, float64 out); write each entry through its own position.
+
     Args:
         op: the unary op code (``NEG``, ``EXP``, ...).
         out, out_shape, out_strides: the output tensor.
@@ -220,6 +229,15 @@ def tensor_zip(
     b_strides: Strides,
 ) -> None:
     """``out[i] = fn(a[broadcast(i)], b[broadcast(i)])`` for every index ``i`` of ``out``.
+
+    The same result as ``tensor_ops.tensor_zip``'s kernel (Task 2.3), but
+    ``fn`` arrives as an op code: ``apply_binary(op, x, y)`` computes it.
+    Compiled by numba (nopython): only numbers and numpy arrays. Loop over
+    output ordinals with ``prange`` so the work is split across threads, and
+    allocate index buffers (``np.empty(len(shape), np.int64)``) inside that
+    loop: one per thread, shared by nobody. ``out`` may be any strided view
+    (even a transposed one) and of another float dtype than the inputs
+    (float32 in, float64 out); write each entry through its own position.
 
     Args:
         op: the binary op code (``ADD``, ``MUL``, ...).
@@ -267,7 +285,11 @@ def tensor_reduce(
     """Fold dimension ``reduce_dim`` of ``a`` with ``fn``, one output entry per iteration.
 
     ``out`` has ``a``'s shape with ``reduce_dim`` set to 1 and arrives filled
-    with the start value (0 for a sum, 1 for a product).
+    with the start value (0 for a sum, 1 for a product). Each output entry
+    is ``acc = fn(acc, a[..., j, ...])`` for ``j`` in order along
+    ``reduce_dim``, starting from its current value, with
+    ``apply_binary(op, acc, x)``. Run the output entries in parallel
+    (``prange``), each with its own index buffer; the fold itself is serial.
 
     Args:
         op: the binary op code combining the running value with the next entry.
@@ -380,6 +402,18 @@ def copy_matrices(
     A transposing copy reads or writes with a large stride, one cache line
     per number. Copying ``COPY_TILE x COPY_TILE`` squares at a time keeps
     the lines of both sides in L1 while they are used.
+
+    Args:
+        dst: the destination storage (flat).
+        dst_starts: where matrix ``b`` of the batch begins in ``dst``.
+        dst_row_stride: step between rows in ``dst``.
+        dst_col_stride: step between columns in ``dst``.
+        src: the source storage (flat).
+        src_starts: where matrix ``b`` begins in ``src``.
+        src_row_stride: step between rows in ``src``.
+        src_col_stride: step between columns in ``src``.
+        rows: rows per matrix.
+        cols: columns per matrix.
     """
     # BEGIN SOLUTION task3_2
     row_tiles = (rows + COPY_TILE - 1) // COPY_TILE
@@ -405,6 +439,10 @@ def gemm_packed(c: np.ndarray, a: np.ndarray, bt: np.ndarray) -> None:
         c: ``(batches, n, m)`` output, both sizes multiples of ``BLOCK``.
         a: ``(batches, n, k)``, rows padded to a multiple of ``BLOCK``.
         bt: ``(batches, m, k)``, the second operand transposed and padded.
+
+    ``c`` arrives filled with zeros and receives the products (added to it).
+    Padding rows are zeros, so computing whole ``BLOCK x BLOCK`` blocks is
+    safe; the caller copies only the first ``n x m`` entries out.
     """
     # BEGIN SOLUTION task3_2
     batches, n, k = a.shape
@@ -458,6 +496,14 @@ def tensor_matrix_multiply(
         out, out_shape, out_strides: the output ``(*batch, n, m)``.
         a_storage, a_shape, a_strides: ``(*batch_a, n, k)``, batch dims broadcast.
         b_storage, b_shape, b_strides: ``(*batch_b, k, m)``, batch dims broadcast.
+
+    ``Tensor.__matmul__`` has checked the shapes (``a``'s last dim equals
+    ``b``'s second to last) and sized ``out``; any operand may be
+    non-contiguous or of another float dtype than ``out``, and any size may
+    be 0. Sums are computed in ``out``'s dtype. The steps in the comment
+    above (pack with :func:`copy_matrices`, multiply with
+    :func:`gemm_packed`, unpack into ``out``) are the intended route; the
+    result must match ``SimpleOps.matrix_multiply`` to float tolerance.
     """
     # BEGIN SOLUTION task3_2
     dims = len(out_shape)

@@ -44,7 +44,12 @@ class Module:
         return list(m.values())
 
     def train(self) -> None:
-        """Put this module and all its descendants in training mode."""
+        """Put this module and all its descendants in training mode.
+
+        Sets ``training = True`` on this module and, recursively, on every
+        child (``modules()``) and their children. Layers such as ``Dropout``
+        and ``BatchNorm`` read the flag.
+        """
         # BEGIN SOLUTION task0_4
         self.__dict__["training"] = True
         for m in self.modules():
@@ -52,7 +57,11 @@ class Module:
         # END SOLUTION
 
     def eval(self) -> None:
-        """Put this module and all its descendants in evaluation mode."""
+        """Put this module and all its descendants in evaluation mode.
+
+        Sets ``training = False`` on this module and, recursively, on every
+        child and their children (the opposite of ``train()``).
+        """
         # BEGIN SOLUTION task0_4
         self.__dict__["training"] = False
         for m in self.modules():
@@ -63,8 +72,11 @@ class Module:
         """All parameters of this module and its descendants with dotted names.
 
         Returns:
-            ``(name, Parameter)`` pairs, e.g. ``("layer1.weights", p)``; this
-            module's own parameters first, then each child's in order.
+            A list of ``(name, Parameter)`` pairs, e.g. ``("layer1.weights", p)``;
+            this module's own parameters first (plain names), then each child's
+            in the order the children were assigned, named
+            ``"<child attribute>.<name inside the child>"`` at every depth
+            (``"b.c.p3"``). Buffers are not parameters and are left out.
         """
         # BEGIN SOLUTION task0_4
         out: List[Tuple[str, Parameter]] = list(self.__dict__["_parameters"].items())
@@ -75,7 +87,13 @@ class Module:
         # END SOLUTION
 
     def parameters(self) -> Sequence["Parameter"]:
-        """All parameters of this module and its descendants."""
+        """All parameters of this module and its descendants.
+
+        Returns:
+            A list of ``Parameter`` objects, in the order of
+            ``named_parameters()`` (e.g. 3 for a module owning one parameter
+            with children owning one and one more).
+        """
         # BEGIN SOLUTION task0_4
         return [p for _, p in self.named_parameters()]
         # END SOLUTION

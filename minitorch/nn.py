@@ -69,7 +69,18 @@ def tile(input: Tensor, kernel: Tuple[int, int]) -> Tuple[Tensor, int, int]:
 
 
 def avgpool2d(input: Tensor, kernel: Tuple[int, int]) -> Tensor:
-    """Average over non-overlapping ``kernel`` tiles: ``(B, C, H, W) -> (B, C, H/kh, W/kw)``."""
+    """Average over non-overlapping ``kernel`` tiles: ``(B, C, H, W) -> (B, C, H/kh, W/kw)``.
+
+    Args:
+        input: ``(B, C, H, W)``.
+        kernel: ``(kh, kw)``, which must divide ``(H, W)`` (``tile`` checks
+            and raises ``ValueError`` otherwise).
+
+    Returns:
+        ``(B, C, H / kh, W / kw)``: entry ``[b, c, i, j]`` is the mean of
+        ``input[b, c, i*kh:(i+1)*kh, j*kw:(j+1)*kw]``; ``input``'s dtype.
+        Differentiable (built from tensor operations).
+    """
     batch, channel = input.shape[:2]
     # BEGIN SOLUTION task4_3
     tiled, new_height, new_width = tile(input, kernel)
@@ -96,6 +107,21 @@ class Max(Function):
 
     @staticmethod
     def forward(ctx: Context, input: Tensor, dim: int) -> Tensor:
+        """The maximum of ``input`` along ``dim``, keeping that dim with size 1.
+
+        Use ``max_reduce`` above (a backend reduction). Save what ``backward``
+        needs to find where the maxima were: the input, this output and ``dim``.
+
+        Args:
+            ctx: the call's context (``ctx.save_for_backward``).
+            input: a tensor of any shape.
+            dim: a non-negative ``int`` in ``[0, input.dims)`` (``nn.max`` has
+                already converted and checked it).
+
+        Returns:
+            A tensor of ``input.shape`` with ``dim`` set to 1, of ``input``'s dtype;
+            e.g. ``(2, 3, 4)`` over dim 1 gives ``(2, 1, 4)``.
+        """
         # BEGIN SOLUTION task4_4
         out = max_reduce(input, dim)
         ctx.save_for_backward(input, out, dim)
@@ -104,6 +130,22 @@ class Max(Function):
 
     @staticmethod
     def backward(ctx: Context, grad_output: Tensor) -> Tensor:
+        """Gradient of the maximum: it flows only to the entries that are the maximum.
+
+        Away from ties, d max / d x_j is 1 for the largest entry along ``dim`` and 0
+        for the others. When ``k`` entries tie for the maximum, each gets ``1/k`` of
+        the gradient, so the shares still add up to ``grad_output`` (as
+        ``torch.amax``): for ``[[1, 5, 5]]`` over dim 1 the gradient is
+        ``[[0, 0.5, 0.5]]``.
+
+        Args:
+            ctx: the context ``forward`` filled (the input, the maxima and ``dim``).
+            grad_output: the gradient of the maxima, of the output's shape
+                (``dim`` has size 1).
+
+        Returns:
+            A tensor of the input's shape (broadcasting ``grad_output`` along ``dim``).
+        """
         # BEGIN SOLUTION task4_4
         input, out, dim = ctx.saved_values
         f = grad_output.f
@@ -136,6 +178,15 @@ def argmax(input: Tensor, dim: Union[int, Tensor]) -> Tensor:
     """A one-hot tensor of ``input``'s shape: 1.0 where an entry is the maximum along ``dim``.
 
     Ties all get 1.0. The result is a constant (no gradient flows through it).
+
+    Args:
+        input: a tensor.
+        dim: the dim to compare along (an int, negative counts from the end,
+            or a one-entry tensor; ``_dim_arg`` converts it).
+
+    Returns:
+        A float tensor of 1.0/0.0 of ``input``'s shape; e.g. ``[[1, 5, 5]]``
+        along dim 1 gives ``[[0, 1, 1]]``.
     """
     dim = _dim_arg(input, dim)
     # BEGIN SOLUTION task4_4
@@ -146,7 +197,17 @@ def argmax(input: Tensor, dim: Union[int, Tensor]) -> Tensor:
 def softmax(input: Tensor, dim: Union[int, Tensor]) -> Tensor:
     """``exp(x) / sum(exp(x))`` along ``dim``: positive entries that sum to 1.
 
-    Computed as ``exp(x - max) / sum(exp(x - max))``, which never overflows.
+    Computed as ``exp(x - max) / sum(exp(x - max))``, which never overflows:
+    ``[1000, 0, -1000]`` gives ``[1, 0, 0]``, not NaN. The max is a constant
+    shift (``softmax(x - c) == softmax(x)``), so it needs no gradient.
+
+    Args:
+        input: a tensor, float32 or float64.
+        dim: the dim to normalise along (int or one-entry tensor).
+
+    Returns:
+        A tensor of ``input``'s shape and dtype whose entries along ``dim``
+        are positive and sum to 1. Differentiable.
     """
     dim = _dim_arg(input, dim)
     # BEGIN SOLUTION task4_4
@@ -161,7 +222,16 @@ def logsoftmax(input: Tensor, dim: Union[int, Tensor]) -> Tensor:
     """``log(softmax(x))`` along ``dim``, as ``(x - m) - log(sum(exp(x - m)))`` with ``m`` the max.
 
     Stable where ``softmax(x).log()`` is not: it stays finite for entries
-    whose softmax underflows to 0.
+    whose softmax underflows to 0 (``[1000, 0, -1000]`` gives
+    ``[0, -1000, -2000]``).
+
+    Args:
+        input: a tensor, float32 or float64.
+        dim: the dim to normalise along (int or one-entry tensor).
+
+    Returns:
+        A tensor of ``input``'s shape and dtype; ``exp`` of it sums to 1
+        along ``dim``. Differentiable.
     """
     dim = _dim_arg(input, dim)
     # BEGIN SOLUTION task4_4
@@ -184,6 +254,15 @@ def dropout(input: Tensor, rate: float, ignore: bool = False) -> Tensor:
 
     The mask comes from numpy seeded by Python's ``random``: ``random.seed``
     makes it reproducible.
+
+    Returns:
+        A tensor of ``input``'s shape and dtype: ``input`` itself when
+        ``ignore`` or ``rate == 0``, all zeros when ``rate == 1`` (no division
+        by zero), else ``input`` times a constant mask of 0 and
+        ``1 / (1 - rate)`` entries, so the gradient is that mask.
+
+    Raises:
+        ValueError: if ``rate`` is outside ``[0, 1]`` (checked above).
     """
     if not 0.0 <= rate <= 1.0:
         raise ValueError(f"dropout rate must be between 0 and 1, got {rate}")
@@ -200,7 +279,17 @@ def dropout(input: Tensor, rate: float, ignore: bool = False) -> Tensor:
 
 
 def maxpool2d(input: Tensor, kernel: Tuple[int, int]) -> Tensor:
-    """Maximum over non-overlapping ``kernel`` tiles: ``(B, C, H, W) -> (B, C, H/kh, W/kw)``."""
+    """Maximum over non-overlapping ``kernel`` tiles: ``(B, C, H, W) -> (B, C, H/kh, W/kw)``.
+
+    Args:
+        input: ``(B, C, H, W)``.
+        kernel: ``(kh, kw)``, which must divide ``(H, W)`` (see ``tile``).
+
+    Returns:
+        ``(B, C, H / kh, W / kw)``: entry ``[b, c, i, j]`` is the maximum of
+        ``input[b, c, i*kh:(i+1)*kh, j*kw:(j+1)*kw]``. Gradients flow as for
+        ``max`` (to the maxima, shared between ties).
+    """
     batch, channel = input.shape[:2]
     # BEGIN SOLUTION task4_4
     tiled, new_height, new_width = tile(input, kernel)

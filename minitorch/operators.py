@@ -39,7 +39,7 @@ def add(x: float, y: float) -> float:
 
 
 def neg(x: float) -> float:
-    """Return ``-x``."""
+    """Return ``-x`` as a float (``neg(neg(x)) == x``)."""
     # BEGIN SOLUTION task0_1
     return -float(x)
     # END SOLUTION
@@ -60,7 +60,7 @@ def eq(x: float, y: float) -> float:
 
 
 def max(x: float, y: float) -> float:
-    """Return the larger of ``x`` and ``y``."""
+    """Return the larger of ``x`` and ``y`` (either one when they are equal)."""
     # BEGIN SOLUTION task0_1
     return x if x > y else y
     # END SOLUTION
@@ -109,7 +109,15 @@ def exp(x: float) -> float:
 
 
 def log_back(x: float, d: float) -> float:
-    r"""Backward of ``log``: :math:`d \cdot \frac{1}{x}`."""
+    r"""Backward of ``log``: :math:`d \cdot \frac{1}{x}`, with ``x + EPS`` as ``log`` uses.
+
+    Args:
+        x: the input ``log`` was called with.
+        d: the derivative flowing back from ``log``'s output.
+
+    Returns:
+        ``d / (x + EPS)``.
+    """
     # BEGIN SOLUTION task0_1
     return d / (x + EPS)
     # END SOLUTION
@@ -123,14 +131,30 @@ def inv(x: float) -> float:
 
 
 def inv_back(x: float, d: float) -> float:
-    r"""Backward of ``inv``: :math:`d \cdot (-\frac{1}{x^2})`."""
+    r"""Backward of ``inv``: :math:`d \cdot (-\frac{1}{x^2})`.
+
+    Args:
+        x: the input ``inv`` was called with (non-zero).
+        d: the derivative flowing back from ``inv``'s output.
+
+    Returns:
+        ``-d / x**2``.
+    """
     # BEGIN SOLUTION task0_1
     return -d / (x * x)
     # END SOLUTION
 
 
 def relu_back(x: float, d: float) -> float:
-    """Backward of ``relu``: ``d`` where ``x > 0``, else 0."""
+    """Backward of ``relu``: ``d`` where ``x > 0``, else 0.0 (0.0 at ``x == 0`` too).
+
+    Args:
+        x: the input ``relu`` was called with.
+        d: the derivative flowing back from ``relu``'s output.
+
+    Returns:
+        ``d`` if ``x > 0`` else ``0.0``.
+    """
     # BEGIN SOLUTION task0_1
     return d if x > 0 else 0.0
     # END SOLUTION
@@ -146,7 +170,8 @@ def map(fn: Callable[[float], float]) -> Callable[[Iterable[float]], Iterable[fl
         fn: turns one value into another.
 
     Returns:
-        A function that takes a list and applies ``fn`` to each element.
+        A function that takes a list (any iterable) and returns a new list
+        ``[fn(x1), fn(x2), ...]`` of the same length.
     """
     # BEGIN SOLUTION task0_3
     def apply(ls: Iterable[float]) -> Iterable[float]:
@@ -165,8 +190,10 @@ def zipWith(
         fn: combines two values.
 
     Returns:
-        A function taking two equally long lists and returning
-        ``[fn(x1, y1), fn(x2, y2), ...]``.
+        A function taking two equally long lists and returning the list
+        ``[fn(x1, y1), fn(x2, y2), ...]``. Called with lists of different
+        lengths it raises ``ValueError`` saying they must be of equal length
+        (Python's ``zip`` would silently drop the extra entries).
     """
     # BEGIN SOLUTION task0_3
     def apply(ls1: Iterable[float], ls2: Iterable[float]) -> Iterable[float]:
@@ -189,7 +216,8 @@ def reduce(
         start: the value returned for an empty list.
 
     Returns:
-        A function computing :math:`fn(x_n, \dots fn(x_2, fn(x_1, start)))`.
+        A function computing :math:`fn(x_n, \dots fn(x_2, fn(x_1, start)))`
+        (``start`` for an empty list), e.g. ``reduce(add, 0.0)([1, 2, 3]) == 6.0``.
     """
     # BEGIN SOLUTION task0_3
     def apply(ls: Iterable[float]) -> float:
@@ -203,28 +231,44 @@ def reduce(
 
 
 def negList(ls: Iterable[float]) -> Iterable[float]:
-    """Negate every element of ``ls`` (using ``map`` and ``neg``)."""
+    """Negate every element of ``ls`` (using ``map`` and ``neg``).
+
+    Returns:
+        A new list ``[-x for x in ls]``, of the same length.
+    """
     # BEGIN SOLUTION task0_3
     return map(neg)(ls)
     # END SOLUTION
 
 
 def addLists(ls1: Iterable[float], ls2: Iterable[float]) -> Iterable[float]:
-    """Add two lists element by element (using ``zipWith`` and ``add``)."""
+    """Add two lists element by element (using ``zipWith`` and ``add``).
+
+    Returns:
+        A new list ``[x + y ...]``; lists of different lengths raise ``ValueError``.
+    """
     # BEGIN SOLUTION task0_3
     return zipWith(add)(ls1, ls2)
     # END SOLUTION
 
 
 def sum(ls: Iterable[float]) -> float:
-    """Sum a list (using ``reduce`` and ``add``)."""
+    """Sum a list (using ``reduce`` and ``add``).
+
+    Returns:
+        The sum as a float; ``0.0`` for an empty list.
+    """
     # BEGIN SOLUTION task0_3
     return reduce(add, 0.0)(ls)
     # END SOLUTION
 
 
 def prod(ls: Iterable[float]) -> float:
-    """Multiply the elements of a list (using ``reduce`` and ``mul``)."""
+    """Multiply the elements of a list (using ``reduce`` and ``mul``).
+
+    Returns:
+        The product as a float; ``1.0`` for an empty list.
+    """
     # BEGIN SOLUTION task0_3
     return reduce(mul, 1.0)(ls)
     # END SOLUTION

@@ -93,6 +93,18 @@ class Scalar:
         return Mul.apply(b, Inv.apply(self))
 
     def __add__(self, b: ScalarLike) -> "Scalar":
+        """``self + b``, recorded in the graph.
+
+        Like ``__mul__`` above: call the matching ``ScalarFunction``'s ``apply``
+        so that ``backward`` can reach both operands.
+
+        Args:
+            b: a ``Scalar`` or a plain number (a plain number is a constant:
+                no derivative flows into it).
+
+        Returns:
+            A new ``Scalar`` with ``data == self.data + b``.
+        """
         # BEGIN SOLUTION task1_2
         return Add.apply(self, b)
         # END SOLUTION
@@ -101,16 +113,45 @@ class Scalar:
         return bool(self.data)
 
     def __lt__(self, b: ScalarLike) -> "Scalar":
+        """``self < b`` as a ``Scalar`` (``LT``), so comparisons can take part in arithmetic.
+
+        Args:
+            b: a ``Scalar`` or a plain number (a plain number is a constant:
+                no derivative flows into it).
+
+        Returns:
+            A new ``Scalar`` with ``data`` 1.0 if ``self.data < b`` else 0.0 (not a bool).
+        """
         # BEGIN SOLUTION task1_2
         return LT.apply(self, b)
         # END SOLUTION
 
     def __gt__(self, b: ScalarLike) -> "Scalar":
+        """``self > b`` as a ``Scalar``.
+
+        There is no ``GT`` function: ``self > b`` is ``b < self``.
+
+        Args:
+            b: a ``Scalar`` or a plain number (a plain number is a constant:
+                no derivative flows into it).
+
+        Returns:
+            A new ``Scalar`` with ``data`` 1.0 if ``self.data > b`` else 0.0 (not a bool).
+        """
         # BEGIN SOLUTION task1_2
         return LT.apply(b, self)
         # END SOLUTION
 
     def __eq__(self, b: ScalarLike) -> "Scalar":  # type: ignore[override]
+        """``self == b`` as a ``Scalar`` (``EQ``), not a bool.
+
+        Args:
+            b: a ``Scalar`` or a plain number (a plain number is a constant:
+                no derivative flows into it).
+
+        Returns:
+            A new ``Scalar`` with ``data`` 1.0 if ``self.data == b`` else 0.0.
+        """
         # BEGIN SOLUTION task1_2
         return EQ.apply(self, b)
         # END SOLUTION
@@ -119,11 +160,28 @@ class Scalar:
         return hash(self.unique_id)
 
     def __sub__(self, b: ScalarLike) -> "Scalar":
+        """``self - b``, recorded in the graph.
+
+        There is no ``Sub`` function: compose ``Add`` and ``Neg`` (``self + (-b)``),
+        so the derivatives are 1 for ``self`` and -1 for ``b``.
+
+        Args:
+            b: a ``Scalar`` or a plain number (a plain number is a constant:
+                no derivative flows into it).
+
+        Returns:
+            A new ``Scalar`` with ``data == self.data - b``.
+        """
         # BEGIN SOLUTION task1_2
         return Add.apply(self, Neg.apply(b))
         # END SOLUTION
 
     def __neg__(self) -> "Scalar":
+        """``-self``, recorded in the graph (``Neg``).
+
+        Returns:
+            A new ``Scalar`` with ``data == -self.data``.
+        """
         # BEGIN SOLUTION task1_2
         return Neg.apply(self)
         # END SOLUTION
@@ -138,25 +196,42 @@ class Scalar:
         return Add.apply(b, Neg.apply(self))
 
     def log(self) -> "Scalar":
-        """Natural logarithm."""
+        """Natural logarithm, recorded in the graph (``Log``).
+
+        Returns:
+            A new ``Scalar`` with ``data == operators.log(self.data)``, which is
+            ``log(x + EPS)`` (finite at 0); its derivative is ``1 / x``.
+        """
         # BEGIN SOLUTION task1_2
         return Log.apply(self)
         # END SOLUTION
 
     def exp(self) -> "Scalar":
-        """Exponential."""
+        """Exponential, recorded in the graph (``Exp``).
+
+        Returns:
+            A new ``Scalar`` with ``data == e ** self.data``.
+        """
         # BEGIN SOLUTION task1_2
         return Exp.apply(self)
         # END SOLUTION
 
     def sigmoid(self) -> "Scalar":
-        """Logistic function."""
+        """Logistic function ``1 / (1 + e^-x)``, recorded in the graph (``Sigmoid``).
+
+        Returns:
+            A new ``Scalar`` with ``data`` in [0, 1].
+        """
         # BEGIN SOLUTION task1_2
         return Sigmoid.apply(self)
         # END SOLUTION
 
     def relu(self) -> "Scalar":
-        """Rectified linear unit."""
+        """Rectified linear unit ``max(x, 0)``, recorded in the graph (``ReLU``).
+
+        Returns:
+            A new ``Scalar`` with ``data == self.data`` if it is positive, else 0.0.
+        """
         # BEGIN SOLUTION task1_2
         return ReLU.apply(self)
         # END SOLUTION
@@ -200,7 +275,14 @@ class Scalar:
             d_output: the derivative of the final output with respect to this value.
 
         Returns:
-            (input, derivative for that input) pairs, constants included.
+            A list of ``(input, derivative for that input)`` pairs, one per entry
+            of ``self.history.inputs`` in the same order, constants included.
+            The derivatives come from ``last_fn._backward(ctx, d_output)``
+            (which always returns a tuple).
+
+        Raises:
+            RuntimeError: if ``backward`` returned a different number of
+                derivatives than the function has inputs.
         """
         h = self.history
         assert h is not None

@@ -103,6 +103,19 @@ class Mul(ScalarFunction):
 
     @staticmethod
     def forward(ctx: Context, a: float, b: float) -> float:
+        """Multiply two floats.
+
+        Save both inputs for ``backward``: each one is the other's derivative.
+
+        Args:
+            ctx: the call's context; values passed to ``ctx.save_for_backward(...)``
+                come back in ``backward`` as ``ctx.saved_values``.
+            a: the first factor.
+            b: the second factor.
+
+        Returns:
+            ``a * b`` as a float.
+        """
         # BEGIN SOLUTION task1_2
         ctx.save_for_backward(a, b)
         return operators.mul(a, b)
@@ -110,6 +123,18 @@ class Mul(ScalarFunction):
 
     @staticmethod
     def backward(ctx: Context, d_output: float) -> Tuple[float, float]:
+        """Derivatives of ``a * b`` with respect to ``a`` and ``b``.
+
+        d/da (a b) = b and d/db (a b) = a; each is multiplied by ``d_output``
+        (the chain rule).
+
+        Args:
+            ctx: the context ``forward`` filled; ``ctx.saved_values`` holds what it saved.
+            d_output: the derivative of the final output with respect to ``a * b``.
+
+        Returns:
+            ``(d_output * b, d_output * a)``: one derivative per input, in input order.
+        """
         # BEGIN SOLUTION task1_4
         a, b = ctx.saved_values
         return operators.mul(b, d_output), operators.mul(a, d_output)
@@ -121,6 +146,17 @@ class Inv(ScalarFunction):
 
     @staticmethod
     def forward(ctx: Context, a: float) -> float:
+        """Compute ``1 / a`` (``operators.inv``).
+
+        Save ``a``: the derivative needs it.
+
+        Args:
+            ctx: the call's context (``ctx.save_for_backward``).
+            a: a non-zero float.
+
+        Returns:
+            ``1.0 / a``.
+        """
         # BEGIN SOLUTION task1_2
         ctx.save_for_backward(a)
         return operators.inv(a)
@@ -128,6 +164,18 @@ class Inv(ScalarFunction):
 
     @staticmethod
     def backward(ctx: Context, d_output: float) -> float:
+        """Derivative of ``1 / a``.
+
+        d/da (1 / a) = -1 / a^2, so the result is ``-d_output / a^2``
+        (``operators.inv_back`` computes exactly this).
+
+        Args:
+            ctx: the context ``forward`` filled; its saved value is ``a``.
+            d_output: the derivative of the final output with respect to ``1 / a``.
+
+        Returns:
+            ``d_output * (-1 / a**2)`` as a float.
+        """
         # BEGIN SOLUTION task1_4
         (a,) = ctx.saved_values
         return operators.inv_back(a, d_output)
@@ -139,12 +187,30 @@ class Neg(ScalarFunction):
 
     @staticmethod
     def forward(ctx: Context, a: float) -> float:
+        """Compute ``-a``. Nothing needs saving: the derivative is a constant.
+
+        Args:
+            ctx: the call's context (unused).
+            a: a float.
+
+        Returns:
+            ``-a`` as a float.
+        """
         # BEGIN SOLUTION task1_2
         return operators.neg(a)
         # END SOLUTION
 
     @staticmethod
     def backward(ctx: Context, d_output: float) -> float:
+        """Derivative of ``-a``: d/da (-a) = -1.
+
+        Args:
+            ctx: the context (nothing was saved).
+            d_output: the derivative of the final output with respect to ``-a``.
+
+        Returns:
+            ``-d_output``.
+        """
         # BEGIN SOLUTION task1_4
         return operators.neg(d_output)
         # END SOLUTION
@@ -155,6 +221,19 @@ class Sigmoid(ScalarFunction):
 
     @staticmethod
     def forward(ctx: Context, a: float) -> float:
+        """Compute the logistic function ``sigmoid(a) = 1 / (1 + e^-a)``.
+
+        Use ``operators.sigmoid``, which stays finite for large ``|a|``
+        (``sigmoid(-1000) == 0.0``). Save the *output*: the derivative is
+        written in terms of it.
+
+        Args:
+            ctx: the call's context (``ctx.save_for_backward``).
+            a: a float.
+
+        Returns:
+            ``sigmoid(a)``, a float in [0, 1].
+        """
         # BEGIN SOLUTION task1_2
         out = operators.sigmoid(a)
         # sigma'(x) = sigma(x) * (1 - sigma(x)): saving the output is enough.
@@ -164,6 +243,18 @@ class Sigmoid(ScalarFunction):
 
     @staticmethod
     def backward(ctx: Context, d_output: float) -> float:
+        """Derivative of the logistic function.
+
+        d/da sigmoid(a) = sigmoid(a) * (1 - sigmoid(a)); the result is
+        ``d_output`` times that.
+
+        Args:
+            ctx: the context ``forward`` filled; its saved value is ``sigmoid(a)``.
+            d_output: the derivative of the final output with respect to ``sigmoid(a)``.
+
+        Returns:
+            ``d_output * s * (1 - s)`` where ``s = sigmoid(a)``.
+        """
         # BEGIN SOLUTION task1_4
         (out,) = ctx.saved_values
         return out * (1.0 - out) * d_output
@@ -175,6 +266,17 @@ class ReLU(ScalarFunction):
 
     @staticmethod
     def forward(ctx: Context, a: float) -> float:
+        """Compute the rectified linear unit ``relu(a) = max(a, 0)`` (``operators.relu``).
+
+        Save ``a``: its sign decides the derivative.
+
+        Args:
+            ctx: the call's context (``ctx.save_for_backward``).
+            a: a float.
+
+        Returns:
+            ``a`` if ``a > 0`` else ``0.0``.
+        """
         # BEGIN SOLUTION task1_2
         ctx.save_for_backward(a)
         return operators.relu(a)
@@ -182,6 +284,15 @@ class ReLU(ScalarFunction):
 
     @staticmethod
     def backward(ctx: Context, d_output: float) -> float:
+        """Derivative of ``relu``: 1 where ``a > 0``, 0 elsewhere (0 at ``a == 0`` too).
+
+        Args:
+            ctx: the context ``forward`` filled; its saved value is ``a``.
+            d_output: the derivative of the final output with respect to ``relu(a)``.
+
+        Returns:
+            ``d_output`` if ``a > 0`` else ``0.0`` (``operators.relu_back``).
+        """
         # BEGIN SOLUTION task1_4
         (a,) = ctx.saved_values
         return operators.relu_back(a, d_output)
@@ -193,6 +304,17 @@ class Exp(ScalarFunction):
 
     @staticmethod
     def forward(ctx: Context, a: float) -> float:
+        """Compute ``e^a`` (``operators.exp``).
+
+        Save the *output*: ``e^a`` is its own derivative.
+
+        Args:
+            ctx: the call's context (``ctx.save_for_backward``).
+            a: a float.
+
+        Returns:
+            ``e^a`` as a float.
+        """
         # BEGIN SOLUTION task1_2
         out = operators.exp(a)
         ctx.save_for_backward(out)
@@ -201,6 +323,15 @@ class Exp(ScalarFunction):
 
     @staticmethod
     def backward(ctx: Context, d_output: float) -> float:
+        """Derivative of ``e^a``: d/da e^a = e^a.
+
+        Args:
+            ctx: the context ``forward`` filled; its saved value is ``e^a``.
+            d_output: the derivative of the final output with respect to ``e^a``.
+
+        Returns:
+            ``d_output * e^a``.
+        """
         # BEGIN SOLUTION task1_4
         (out,) = ctx.saved_values
         return operators.mul(out, d_output)
@@ -212,12 +343,31 @@ class LT(ScalarFunction):
 
     @staticmethod
     def forward(ctx: Context, a: float, b: float) -> float:
+        """Compare: ``1.0`` if ``a < b`` else ``0.0`` (a float, not a bool; ``operators.lt``).
+
+        Args:
+            ctx: the call's context (nothing needs saving).
+            a: the left operand.
+            b: the right operand.
+
+        Returns:
+            ``1.0`` or ``0.0``.
+        """
         # BEGIN SOLUTION task1_2
         return operators.lt(a, b)
         # END SOLUTION
 
     @staticmethod
     def backward(ctx: Context, d_output: float) -> Tuple[float, float]:
+        """Derivatives of ``a < b``: a step function is flat almost everywhere, so both are 0.
+
+        Args:
+            ctx: the context (nothing was saved).
+            d_output: the derivative of the final output with respect to the result (ignored).
+
+        Returns:
+            ``(0.0, 0.0)``: one derivative per input.
+        """
         # BEGIN SOLUTION task1_4
         return 0.0, 0.0
         # END SOLUTION
@@ -228,12 +378,31 @@ class EQ(ScalarFunction):
 
     @staticmethod
     def forward(ctx: Context, a: float, b: float) -> float:
+        """Compare: ``1.0`` if ``a == b`` else ``0.0`` (a float, not a bool; ``operators.eq``).
+
+        Args:
+            ctx: the call's context (nothing needs saving).
+            a: the left operand.
+            b: the right operand.
+
+        Returns:
+            ``1.0`` or ``0.0``.
+        """
         # BEGIN SOLUTION task1_2
         return operators.eq(a, b)
         # END SOLUTION
 
     @staticmethod
     def backward(ctx: Context, d_output: float) -> Tuple[float, float]:
+        """Derivatives of ``a == b``: flat almost everywhere, so both are 0.
+
+        Args:
+            ctx: the context (nothing was saved).
+            d_output: the derivative of the final output with respect to the result (ignored).
+
+        Returns:
+            ``(0.0, 0.0)``: one derivative per input.
+        """
         # BEGIN SOLUTION task1_4
         return 0.0, 0.0
         # END SOLUTION

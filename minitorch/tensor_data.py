@@ -102,7 +102,10 @@ def to_index(ordinal: int, shape: Shape, out_index: OutIndex) -> None:
         ordinal: the entry's number.
         shape: the tensor's shape.
         out_index: filled with the index (written in place, so kernels need
-            not allocate).
+            not allocate); as long as ``shape``.
+
+    Returns:
+        None. For shape ``(2, 3)``, ordinal 4 gives index ``[1, 1]``.
     """
     # BEGIN SOLUTION task2_1
     remaining = ordinal + 0
@@ -123,7 +126,12 @@ def broadcast_index(big_index: Index, big_shape: Shape, shape: Shape, out_index:
         big_index: an index into ``big_shape``.
         big_shape: the broadcast shape.
         shape: the shape being broadcast (``len(shape) <= len(big_shape)``).
-        out_index: filled with the matching index into ``shape``.
+        out_index: filled with the matching index into ``shape`` (written in
+            place; as long as ``shape``).
+
+    Returns:
+        None. E.g. index ``[1, 2, 3]`` of ``(2, 4, 5)`` maps to ``[0, 3]`` of
+        shape ``(1, 5)``.
     """
     # BEGIN SOLUTION task2_2
     offset = len(big_shape) - len(shape)
@@ -322,6 +330,11 @@ class TensorData:
         Args:
             order: a permutation of ``range(dims)``; dimension ``i`` of the
                 result is dimension ``order[i]`` of this tensor.
+
+        Returns:
+            A ``TensorData`` sharing this storage, whose shape and strides are
+            this tensor's, reordered by ``order`` (``(2, 3, 4)`` permuted by
+            ``(2, 0, 1)`` has shape ``(4, 2, 3)``).
 
         Raises:
             IndexingError: if ``order`` is not a permutation of the dimensions.

@@ -73,12 +73,35 @@ class Neg(Function):
 
     @staticmethod
     def forward(ctx: Context, t1: Tensor) -> Tensor:
+        """Compute ``-t1`` element-wise.
+
+        Use the backend's ``neg_map`` kernel (``t1.f.neg_map``).
+
+        Args:
+            ctx: the call's context; nothing needs saving.
+            t1: a tensor of any shape and float dtype.
+
+        Returns:
+            A new tensor of ``t1``'s shape and dtype.
+        """
         # BEGIN SOLUTION task2_3
         return t1.f.neg_map(t1)
         # END SOLUTION
 
     @staticmethod
     def backward(ctx: Context, grad_output: Tensor) -> Tensor:
+        """Gradient of ``-t1``.
+
+        d/dx (-x) = -1, so each entry's gradient is ``-grad_output``.
+
+        Args:
+            ctx: the context (nothing was saved).
+            grad_output: the gradient of the final output with respect to this call's
+                result; same shape as that result.
+
+        Returns:
+            ``-grad_output``, same shape.
+        """
         # BEGIN SOLUTION task2_4
         return grad_output.f.neg_map(grad_output)
         # END SOLUTION
@@ -89,6 +112,17 @@ class Inv(Function):
 
     @staticmethod
     def forward(ctx: Context, t1: Tensor) -> Tensor:
+        """Compute ``1 / t1`` element-wise.
+
+        Use the backend's ``inv_map`` kernel (``t1.f.inv_map``).
+
+        Args:
+            ctx: the call's context; save ``t1``: the derivative needs it.
+            t1: a tensor of any shape and float dtype.
+
+        Returns:
+            A new tensor of ``t1``'s shape and dtype.
+        """
         # BEGIN SOLUTION task2_3
         ctx.save_for_backward(t1)
         return t1.f.inv_map(t1)
@@ -96,6 +130,19 @@ class Inv(Function):
 
     @staticmethod
     def backward(ctx: Context, grad_output: Tensor) -> Tensor:
+        """Gradient of ``1 / t1``.
+
+        d/dx (1/x) = -1/x^2; the result is ``grad_output`` times
+        that, entry by entry (the ``inv_back_zip`` kernel).
+
+        Args:
+            ctx: the context ``forward`` filled; ``ctx.saved_values`` holds ``t1``.
+            grad_output: the gradient of the final output with respect to this call's
+                result; same shape as that result.
+
+        Returns:
+            ``-grad_output / t1**2``, of ``t1``'s shape.
+        """
         # BEGIN SOLUTION task2_4
         (t1,) = ctx.saved_values
         return grad_output.f.inv_back_zip(t1, grad_output)
@@ -107,12 +154,34 @@ class Add(Function):
 
     @staticmethod
     def forward(ctx: Context, t1: Tensor, t2: Tensor) -> Tensor:
+        """Add two tensors element-wise, broadcasting their shapes (``t1.f.add_zip``).
+
+        Args:
+            ctx: the call's context; nothing needs saving.
+            t1: a tensor.
+            t2: a tensor whose shape broadcasts with ``t1``'s (e.g. ``(3, 1)`` and ``(4,)``).
+
+        Returns:
+            ``t1 + t2``, of the broadcast shape (``(3, 4)`` in the example).
+        """
         # BEGIN SOLUTION task2_3
         return t1.f.add_zip(t1, t2)
         # END SOLUTION
 
     @staticmethod
     def backward(ctx: Context, grad_output: Tensor) -> Tuple[Tensor, Tensor]:
+        """Gradients of ``t1 + t2``: d/dt1 = d/dt2 = 1, so each input receives ``grad_output``.
+
+        Return it unchanged for both: when an input was broadcast, ``Tensor.expand``
+        (called by the autodiff machinery) sums the gradient back to its shape.
+
+        Args:
+            ctx: the context (nothing was saved).
+            grad_output: the gradient of the result, of the broadcast shape.
+
+        Returns:
+            ``(grad_output, grad_output)``.
+        """
         # BEGIN SOLUTION task2_4
         return grad_output, grad_output
         # END SOLUTION
@@ -123,6 +192,18 @@ class Mul(Function):
 
     @staticmethod
     def forward(ctx: Context, a: Tensor, b: Tensor) -> Tensor:
+        """Multiply two tensors element-wise, broadcasting their shapes (``a.f.mul_zip``).
+
+        Save both inputs: each one is the other's derivative.
+
+        Args:
+            ctx: the call's context (``ctx.save_for_backward``).
+            a: a tensor.
+            b: a tensor whose shape broadcasts with ``a``'s.
+
+        Returns:
+            ``a * b``, of the broadcast shape.
+        """
         # BEGIN SOLUTION task2_3
         ctx.save_for_backward(a, b)
         return a.f.mul_zip(a, b)
@@ -130,6 +211,18 @@ class Mul(Function):
 
     @staticmethod
     def backward(ctx: Context, grad_output: Tensor) -> Tuple[Tensor, Tensor]:
+        """Gradients of ``a * b``: d/da = b and d/db = a, times ``grad_output``.
+
+        The results may have the broadcast shape; ``Tensor.expand`` reduces them to
+        each input's shape afterwards.
+
+        Args:
+            ctx: the context ``forward`` filled; ``ctx.saved_values`` holds ``(a, b)``.
+            grad_output: the gradient of the result, of the broadcast shape.
+
+        Returns:
+            ``(grad_output * b, grad_output * a)``.
+        """
         # BEGIN SOLUTION task2_4
         a, b = ctx.saved_values
         f = grad_output.f
@@ -142,6 +235,18 @@ class Sigmoid(Function):
 
     @staticmethod
     def forward(ctx: Context, t1: Tensor) -> Tensor:
+        """Compute ``sigmoid(t1) = 1 / (1 + e^-t1)`` element-wise.
+
+        Use the backend's ``sigmoid_map`` kernel (``t1.f.sigmoid_map``).
+
+        Args:
+            ctx: the call's context; save the *output*: the derivative is
+                written in terms of it.
+            t1: a tensor of any shape and float dtype.
+
+        Returns:
+            A new tensor of ``t1``'s shape and dtype.
+        """
         # BEGIN SOLUTION task2_3
         out = t1.f.sigmoid_map(t1)
         ctx.save_for_backward(out)
@@ -150,6 +255,19 @@ class Sigmoid(Function):
 
     @staticmethod
     def backward(ctx: Context, grad_output: Tensor) -> Tensor:
+        """Gradient of ``sigmoid(t1)``.
+
+        d/dx sigmoid(x) = sigmoid(x) (1 - sigmoid(x));
+        the result is ``grad_output`` times that, entry by entry.
+
+        Args:
+            ctx: the context ``forward`` filled; ``ctx.saved_values`` holds ``sigmoid(t1)``.
+            grad_output: the gradient of the final output with respect to this call's
+                result; same shape as that result.
+
+        Returns:
+            ``grad_output * s * (1 - s)`` with ``s = sigmoid(t1)``; ``t1``'s shape.
+        """
         # BEGIN SOLUTION task2_4
         (out,) = ctx.saved_values
         # d sigmoid(x) / dx = sigmoid(x) * (1 - sigmoid(x)): reuse the forward's output.
@@ -162,6 +280,17 @@ class ReLU(Function):
 
     @staticmethod
     def forward(ctx: Context, t1: Tensor) -> Tensor:
+        """Compute ``relu(t1) = max(t1, 0)`` element-wise.
+
+        Use the backend's ``relu_map`` kernel (``t1.f.relu_map``).
+
+        Args:
+            ctx: the call's context; save ``t1``: its sign decides the derivative.
+            t1: a tensor of any shape and float dtype.
+
+        Returns:
+            A new tensor of ``t1``'s shape and dtype.
+        """
         # BEGIN SOLUTION task2_3
         ctx.save_for_backward(t1)
         return t1.f.relu_map(t1)
@@ -169,6 +298,19 @@ class ReLU(Function):
 
     @staticmethod
     def backward(ctx: Context, grad_output: Tensor) -> Tensor:
+        """Gradient of ``relu(t1)``.
+
+        1 where ``t1 > 0``, 0 elsewhere (0 at ``t1 == 0`` too);
+        the ``relu_back_zip`` kernel applies it to ``grad_output``.
+
+        Args:
+            ctx: the context ``forward`` filled; ``ctx.saved_values`` holds ``t1``.
+            grad_output: the gradient of the final output with respect to this call's
+                result; same shape as that result.
+
+        Returns:
+            ``grad_output`` where ``t1 > 0``, else 0; ``t1``'s shape.
+        """
         # BEGIN SOLUTION task2_4
         (t1,) = ctx.saved_values
         return grad_output.f.relu_back_zip(t1, grad_output)
@@ -180,6 +322,18 @@ class Log(Function):
 
     @staticmethod
     def forward(ctx: Context, t1: Tensor) -> Tensor:
+        """Compute the natural logarithm ``log(t1 + EPS)`` element-wise.
+
+        Use the backend's ``log_map`` kernel (``t1.f.log_map``).
+        ``operators.log`` adds ``EPS`` (1e-6) so that ``log(0)`` stays finite.
+
+        Args:
+            ctx: the call's context; save ``t1``: the derivative needs it.
+            t1: a tensor of any shape and float dtype.
+
+        Returns:
+            A new tensor of ``t1``'s shape and dtype.
+        """
         # BEGIN SOLUTION task2_3
         ctx.save_for_backward(t1)
         return t1.f.log_map(t1)
@@ -187,6 +341,19 @@ class Log(Function):
 
     @staticmethod
     def backward(ctx: Context, grad_output: Tensor) -> Tensor:
+        """Gradient of ``log(t1)``.
+
+        d/dx log(x) = 1 / x; the result is ``grad_output``
+        times that, entry by entry (``log_back_zip``, which also adds ``EPS``).
+
+        Args:
+            ctx: the context ``forward`` filled; ``ctx.saved_values`` holds ``t1``.
+            grad_output: the gradient of the final output with respect to this call's
+                result; same shape as that result.
+
+        Returns:
+            ``grad_output / (t1 + EPS)``, of ``t1``'s shape.
+        """
         # BEGIN SOLUTION task2_4
         (t1,) = ctx.saved_values
         return grad_output.f.log_back_zip(t1, grad_output)
@@ -198,6 +365,17 @@ class Exp(Function):
 
     @staticmethod
     def forward(ctx: Context, t1: Tensor) -> Tensor:
+        """Compute ``e^t1`` element-wise.
+
+        Use the backend's ``exp_map`` kernel (``t1.f.exp_map``).
+
+        Args:
+            ctx: the call's context; save the *output*: ``e^x`` is its own derivative.
+            t1: a tensor of any shape and float dtype.
+
+        Returns:
+            A new tensor of ``t1``'s shape and dtype.
+        """
         # BEGIN SOLUTION task2_3
         out = t1.f.exp_map(t1)
         ctx.save_for_backward(out)
@@ -206,6 +384,18 @@ class Exp(Function):
 
     @staticmethod
     def backward(ctx: Context, grad_output: Tensor) -> Tensor:
+        """Gradient of ``e^t1``.
+
+        d/dx e^x = e^x; the result is ``grad_output`` times the saved output.
+
+        Args:
+            ctx: the context ``forward`` filled; ``ctx.saved_values`` holds ``e^t1``.
+            grad_output: the gradient of the final output with respect to this call's
+                result; same shape as that result.
+
+        Returns:
+            ``grad_output * e^t1``, of ``t1``'s shape.
+        """
         # BEGIN SOLUTION task2_4
         (out,) = ctx.saved_values
         return grad_output.f.mul_zip(out, grad_output)
@@ -220,6 +410,19 @@ class LT(Function):
 
     @staticmethod
     def forward(ctx: Context, a: Tensor, b: Tensor) -> Tensor:
+        """``1.0`` where ``a < b``, else ``0.0``, element-wise with broadcasting (``a.f.lt_zip``).
+
+        The result is a float tensor of 1.0/0.0 (not bools), so it can take part in
+        arithmetic. Save both input shapes: ``backward`` returns zeros of those shapes.
+
+        Args:
+            ctx: the call's context (``ctx.save_for_backward(a.shape, b.shape)``).
+            a: a tensor.
+            b: a tensor whose shape broadcasts with ``a``'s.
+
+        Returns:
+            A tensor of the broadcast shape of ``a`` and ``b``.
+        """
         # BEGIN SOLUTION task2_3
         ctx.save_for_backward(a.shape, b.shape)
         return a.f.lt_zip(a, b)
@@ -227,6 +430,16 @@ class LT(Function):
 
     @staticmethod
     def backward(ctx: Context, grad_output: Tensor) -> Tuple[Tensor, Tensor]:
+        """Gradients of a comparison: it is flat almost everywhere, so both are zero.
+
+        Args:
+            ctx: the context ``forward`` filled; its saved values are ``a.shape``
+                and ``b.shape``.
+            grad_output: the gradient of the result (only its backend and dtype matter).
+
+        Returns:
+            ``(zeros of a.shape, zeros of b.shape)`` (e.g. ``grad_output.zeros(shape)``).
+        """
         # BEGIN SOLUTION task2_4
         a_shape, b_shape = ctx.saved_values
         return grad_output.zeros(a_shape), grad_output.zeros(b_shape)
@@ -238,6 +451,19 @@ class EQ(Function):
 
     @staticmethod
     def forward(ctx: Context, a: Tensor, b: Tensor) -> Tensor:
+        """``1.0`` where ``a == b``, else ``0.0``, element-wise with broadcasting (``a.f.eq_zip``).
+
+        The result is a float tensor of 1.0/0.0 (not bools), so it can take part in
+        arithmetic. Save both input shapes: ``backward`` returns zeros of those shapes.
+
+        Args:
+            ctx: the call's context (``ctx.save_for_backward(a.shape, b.shape)``).
+            a: a tensor.
+            b: a tensor whose shape broadcasts with ``a``'s.
+
+        Returns:
+            A tensor of the broadcast shape of ``a`` and ``b``.
+        """
         # BEGIN SOLUTION task2_3
         ctx.save_for_backward(a.shape, b.shape)
         return a.f.eq_zip(a, b)
@@ -245,6 +471,16 @@ class EQ(Function):
 
     @staticmethod
     def backward(ctx: Context, grad_output: Tensor) -> Tuple[Tensor, Tensor]:
+        """Gradients of a comparison: it is flat almost everywhere, so both are zero.
+
+        Args:
+            ctx: the context ``forward`` filled; its saved values are ``a.shape``
+                and ``b.shape``.
+            grad_output: the gradient of the result (only its backend and dtype matter).
+
+        Returns:
+            ``(zeros of a.shape, zeros of b.shape)`` (e.g. ``grad_output.zeros(shape)``).
+        """
         # BEGIN SOLUTION task2_4
         a_shape, b_shape = ctx.saved_values
         return grad_output.zeros(a_shape), grad_output.zeros(b_shape)
@@ -256,6 +492,19 @@ class IsClose(Function):
 
     @staticmethod
     def forward(ctx: Context, a: Tensor, b: Tensor) -> Tensor:
+        """``1.0`` where ``|a - b| < 1e-2``, else ``0.0``, element-wise with broadcasting.
+
+        Use the backend's ``is_close_zip`` (``operators.is_close`` on each pair). The
+        input shapes are already saved above, for ``backward`` (which returns zeros).
+
+        Args:
+            ctx: the call's context.
+            a: a tensor.
+            b: a tensor whose shape broadcasts with ``a``'s.
+
+        Returns:
+            A float tensor of 1.0/0.0 of the broadcast shape.
+        """
         ctx.save_for_backward(a.shape, b.shape)
         # BEGIN SOLUTION task2_3
         return a.f.is_close_zip(a, b)
@@ -283,6 +532,21 @@ class Sum(Function):
 
     @staticmethod
     def forward(ctx: Context, a: Tensor, dim: Optional[int]) -> Tensor:
+        """Sum ``a`` over one dimension, or over all of them.
+
+        ``Tensor.sum`` has already checked ``dim`` and made it non-negative. One dim:
+        the backend's ``add_reduce`` keeps that dim with size 1, so ``(3, 2)`` summed
+        over dim 0 is ``(1, 2)``. All dims (``dim is None``): the result has shape
+        ``(1,)``, also for a 0-d input; the helper ``_reduce_all`` above does this.
+
+        Args:
+            ctx: the call's context; nothing needs saving.
+            a: a tensor of any shape.
+            dim: an ``int`` in ``[0, a.dims)``, or ``None`` for every dim.
+
+        Returns:
+            The sums, of ``a``'s dtype: ``a.shape`` with ``dim`` set to 1, or ``(1,)``.
+        """
         # BEGIN SOLUTION task2_3
         if dim is None:
             return _reduce_all(a, a.f.add_reduce)
@@ -291,6 +555,20 @@ class Sum(Function):
 
     @staticmethod
     def backward(ctx: Context, grad_output: Tensor) -> Tensor:
+        """Gradient of a sum: each input entry adds to its sum once, so its derivative is 1.
+
+        Every entry's gradient is therefore the ``grad_output`` entry of its sum.
+        ``grad_output`` has the kept size-1 dim (or shape ``(1,)``); the autodiff
+        machinery broadcasts a gradient back to the input's shape with
+        ``Tensor.expand``, so this method need not copy anything.
+
+        Args:
+            ctx: the context (nothing was saved).
+            grad_output: the gradient of the sums, of the result's shape.
+
+        Returns:
+            A gradient whose shape broadcasts to the input's shape.
+        """
         # BEGIN SOLUTION task2_4
         # Every input entry adds to its sum once; ``expand`` broadcasts the
         # gradient back over the summed dimension(s).
@@ -303,6 +581,22 @@ class All(Function):
 
     @staticmethod
     def forward(ctx: Context, a: Tensor, dim: Optional[int]) -> Tensor:
+        """``1.0`` if every entry is non-zero (over ``dim``, or over all), else ``0.0``.
+
+        Treat "non-zero" exactly: ``-2.5`` counts as true, ``0.0`` as false, and
+        the result must be exactly 1.0 or 0.0 (a product of 1.0/0.0 flags with the
+        backend's ``mul_reduce`` is one way). The input shape is already saved
+        above, for ``backward`` (which returns zeros).
+
+        Args:
+            ctx: the call's context.
+            a: a tensor of any shape.
+            dim: an ``int`` in ``[0, a.dims)`` (kept with size 1, as ``Sum``), or
+                ``None`` for every dim (shape ``(1,)``; see ``_reduce_all``).
+
+        Returns:
+            A float tensor of 1.0/0.0: ``a.shape`` with ``dim`` set to 1, or ``(1,)``.
+        """
         ctx.save_for_backward(a.shape)
         # BEGIN SOLUTION task2_3
         # 1.0 where a != 0 (as "(a == 0) == 0"), so the product is exactly 0 or 1.
@@ -327,6 +621,21 @@ class Permute(Function):
 
     @staticmethod
     def forward(ctx: Context, a: Tensor, order: Tuple[int, ...]) -> Tensor:
+        """Reorder the dims of ``a`` without copying: dim ``i`` of the result is dim
+        ``order[i]`` of ``a`` (``TensorData.permute`` from Task 2.1 does the work).
+
+        ``order`` is already saved above, for ``backward``. The result shares
+        ``a``'s storage (build it with ``a._new(tensor_data)``).
+
+        Args:
+            ctx: the call's context.
+            a: a tensor.
+            order: a permutation of ``range(a.dims)``, e.g. ``(2, 0, 1)`` turns shape
+                ``(1, 2, 3)`` into ``(3, 1, 2)``.
+
+        Returns:
+            A view of ``a`` with shape ``tuple(a.shape[o] for o in order)``.
+        """
         ctx.save_for_backward(order)
         # BEGIN SOLUTION task2_3
         return a._new(a._tensor.permute(*order))
@@ -334,6 +643,19 @@ class Permute(Function):
 
     @staticmethod
     def backward(ctx: Context, grad_output: Tensor) -> Tensor:
+        """Gradient of a permutation: move the gradient's dims back where they came from.
+
+        Dim ``i`` of the result was dim ``order[i]`` of the input, so permute
+        ``grad_output`` by the *inverse* permutation (the ``inv`` with
+        ``inv[order[i]] == i``). Only the layout changes; no number does.
+
+        Args:
+            ctx: the context ``forward`` filled; its saved value is ``order``.
+            grad_output: the gradient of the permuted result.
+
+        Returns:
+            A tensor of the input's shape (a view of ``grad_output`` is fine).
+        """
         # BEGIN SOLUTION task2_4
         (order,) = ctx.saved_values
         # Undo the permutation: dim order[i] of the input became dim i.
@@ -349,6 +671,22 @@ class View(Function):
 
     @staticmethod
     def forward(ctx: Context, a: Tensor, shape: Tuple[int, ...]) -> Tensor:
+        """The same numbers with a new shape, sharing ``a``'s storage (no copy).
+
+        The checks above guarantee that ``a`` is contiguous and that ``shape`` holds
+        exactly ``a.size`` entries, so entry ``k`` of ``a`` in row-major order is
+        entry ``k`` of the result: build a ``TensorData`` on ``a``'s storage with
+        the new shape, and wrap it with ``a._new``. ``a.shape`` is already saved.
+
+        Args:
+            ctx: the call's context.
+            a: a contiguous tensor.
+            shape: the new shape, non-negative ints whose product is ``a.size``
+                (``Tensor.view`` has already resolved any ``-1``).
+
+        Returns:
+            A tensor of shape ``shape`` and ``a``'s dtype that shares its storage.
+        """
         size = 1
         for s in shape:
             size *= s
@@ -367,6 +705,17 @@ class View(Function):
 
     @staticmethod
     def backward(ctx: Context, grad_output: Tensor) -> Tensor:
+        """Gradient of a view: the same numbers, reshaped back to the input's shape.
+
+        ``grad_output`` need not be contiguous; make it so before viewing it.
+
+        Args:
+            ctx: the context ``forward`` filled; its saved value is the input's shape.
+            grad_output: the gradient of the viewed result.
+
+        Returns:
+            A tensor of the input's shape holding ``grad_output``'s entries in order.
+        """
         # BEGIN SOLUTION task2_4
         (original,) = ctx.saved_values
         return grad_output.contiguous().view(*original)
@@ -378,12 +727,30 @@ class Copy(Function):
 
     @staticmethod
     def forward(ctx: Context, a: Tensor) -> Tensor:
+        """A contiguous copy of ``a`` (the backend's ``id_map`` writes a fresh tensor).
+
+        Args:
+            ctx: the call's context; nothing needs saving.
+            a: a tensor of any shape and layout.
+
+        Returns:
+            A new contiguous tensor, equal to ``a``, of its shape and dtype.
+        """
         # BEGIN SOLUTION task2_3
         return a.f.id_map(a)
         # END SOLUTION
 
     @staticmethod
     def backward(ctx: Context, grad_output: Tensor) -> Tensor:
+        """Gradient of a copy: the identity, d/dx x = 1.
+
+        Args:
+            ctx: the context (nothing was saved).
+            grad_output: the gradient of the copy.
+
+        Returns:
+            ``grad_output`` unchanged.
+        """
         # BEGIN SOLUTION task2_4
         return grad_output
         # END SOLUTION

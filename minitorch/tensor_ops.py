@@ -295,6 +295,27 @@ def tensor_map(fn: Callable[[float], float]) -> MapKernel:
         in_shape: Shape,
         in_strides: Strides,
     ) -> None:
+        """Write ``fn`` of the broadcast input entry into every entry of ``out``.
+
+        For each ordinal ``k`` in ``range(size of out_shape)``: turn ``k`` into an
+        index of ``out`` (``to_index``), map it to the input's index
+        (``broadcast_index``: size-1 and missing dims of ``in_shape`` read index 0),
+        and store ``fn(input value)`` at ``index_to_position(out_index, out_strides)``.
+        Never assume contiguous strides; a contiguous same-layout fast path is
+        allowed as long as results are identical.
+
+        Args:
+            out: the output's flat storage (a numpy array); write every entry of it.
+            out_shape: the output's shape, a list of ints.
+            out_strides: the output's strides, a list of ints (any layout, not
+                necessarily contiguous).
+            in_storage: the input's flat storage.
+            in_shape: the input's shape; broadcasts to ``out_shape``.
+            in_strides: the input's strides.
+
+        Returns:
+            None; the result is written into ``out``.
+        """
         # BEGIN SOLUTION task2_3
         size = _size(out_shape)
         if _same_layout(out_shape, out_strides, in_shape, in_strides):
@@ -336,6 +357,29 @@ def tensor_zip(fn: Callable[[float, float], float]) -> ZipKernel:
         b_shape: Shape,
         b_strides: Strides,
     ) -> None:
+        """Write ``fn(a entry, b entry)`` into every entry of ``out``, broadcasting both inputs.
+
+        For each index ``i`` of ``out``, read ``a`` at ``broadcast_index(i)`` for
+        ``a_shape`` and ``b`` at ``broadcast_index(i)`` for ``b_shape`` (a size-1 or
+        missing dim is read at index 0), and store ``fn(a_value, b_value)`` at ``i``'s
+        position in ``out``. Positions always come from the strides
+        (``index_to_position``); any of the three may be non-contiguous.
+
+        Args:
+            out: the output's flat storage (a numpy array); write every entry of it.
+            out_shape: the output's shape, a list of ints.
+            out_strides: the output's strides, a list of ints (any layout, not
+                necessarily contiguous).
+            a_storage: the first input's flat storage.
+            a_shape: its shape; broadcasts to ``out_shape``.
+            a_strides: its strides.
+            b_storage: the second input's flat storage.
+            b_shape: its shape; broadcasts to ``out_shape``.
+            b_strides: its strides.
+
+        Returns:
+            None; the result is written into ``out``.
+        """
         # BEGIN SOLUTION task2_3
         size = _size(out_shape)
         if _same_layout(out_shape, out_strides, a_shape, a_strides, b_shape, b_strides):
@@ -380,6 +424,28 @@ def tensor_reduce(fn: Callable[[float, float], float]) -> ReduceKernel:
         a_strides: Strides,
         reduce_dim: int,
     ) -> None:
+        """Fold dimension ``reduce_dim`` of ``a`` into ``out`` with ``fn``.
+
+        ``out_shape`` is ``a_shape`` with ``out_shape[reduce_dim] == 1``, and ``out``
+        arrives filled with the start value (0.0 for a sum, 1.0 for a product). For
+        each index ``i`` of ``out``, combine its current value with every entry of
+        ``a`` along ``reduce_dim`` in order, ``acc = fn(acc, a[i with
+        reduce_dim = j])`` for ``j = 0 .. a_shape[reduce_dim] - 1``, and store
+        ``acc`` at ``i``'s position. Positions come from the strides.
+
+        Args:
+            out: the output's flat storage (a numpy array); write every entry of it.
+            out_shape: the output's shape, a list of ints.
+            out_strides: the output's strides, a list of ints (any layout, not
+                necessarily contiguous).
+            a_storage: the input's flat storage.
+            a_shape: the input's shape, a list of ints.
+            a_strides: the input's strides.
+            reduce_dim: the dimension to fold, in ``[0, len(a_shape))``.
+
+        Returns:
+            None; the result is written into ``out``.
+        """
         # BEGIN SOLUTION task2_3
         values = a_storage.tolist()
         out_index = [0] * len(out_shape)

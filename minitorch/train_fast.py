@@ -92,8 +92,20 @@ class FastTrain:
             log_fn: called every ``log_every`` epochs (None for silence).
             log_every: how often to log.
 
+        Steps: set ``self.model`` to a new ``Network(self.hidden_layers)`` moved
+        to ``self.backend`` (``to_backend``) and make an ``SGD`` optimizer for
+        its parameters. Each epoch walks the data in order in batches of
+        ``self.batch_size`` points; for each batch, compute the model's
+        probabilities, the binary cross-entropy of each point
+        (``-log p(true label)``, as in Task 2.5), back-propagate their *mean*
+        and take one SGD step. Append the epoch's *summed* loss (over all
+        points) to ``result.losses``; call ``log_fn(epoch, total_loss,
+        self.correct(data), data.N)`` when ``epoch % log_every == 0`` and after
+        the last epoch. ``result.correct``/``accuracy`` are filled below.
+
         Returns:
-            The total loss of each epoch, and the accuracy after the last.
+            The total loss of each epoch (``max_epochs`` entries), and the
+            accuracy after the last.
         """
         result = TrainResult()
         # BEGIN SOLUTION task3_5

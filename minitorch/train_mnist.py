@@ -63,7 +63,20 @@ class MnistCNN(Module):
         self.out: Optional[Tensor] = None
 
     def forward(self, x: Tensor) -> Tensor:
-        """Logits ``(B, classes)`` for images ``(B, 1, 28, 28)``."""
+        """Logits ``(B, classes)`` for images ``(B, 1, 28, 28)``.
+
+        In order: ``conv1`` then ReLU (store it in ``self.mid``), ``conv2``
+        then ReLU (store it in ``self.out``), a 4x4 average pooling
+        (``(B, 8, 7, 7)``), flatten to ``(B, 392)``, ``linear1`` then ReLU,
+        ``self.dropout``, ``linear2``. No softmax: the result is logits. In
+        ``eval()`` mode the dropout layer passes its input through.
+
+        Args:
+            x: images, ``(B, 1, 28, 28)``, in the parameters' dtype and backend.
+
+        Returns:
+            ``(B, classes)`` logits.
+        """
         # BEGIN SOLUTION task4_5
         self.mid = self.conv1(x).relu()
         self.out = self.conv2(self.mid).relu()

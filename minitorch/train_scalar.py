@@ -43,8 +43,13 @@ class Linear(Module):
     def forward(self, inputs: Sequence[Scalar]) -> List[Scalar]:
         """Apply the layer to a list of ``in_size`` Scalars.
 
+        Args:
+            inputs: ``in_size`` Scalars (or floats).
+
         Returns:
-            A list of ``out_size`` Scalars.
+            A list of ``out_size`` Scalars, ``y_j = bias[j] + sum_i inputs[i] *
+            weights[i][j]``, built from the parameters' ``.value`` Scalars so
+            that ``backward`` reaches them.
         """
         # BEGIN SOLUTION task1_5
         y: List[Scalar] = [b.value for b in self.bias]

@@ -69,7 +69,21 @@ class SentenceCNN(Module):
         self.dropout = layers.Dropout(dropout)
 
     def forward(self, indices: np.ndarray) -> Tensor:
-        """Class scores ``(B, classes)`` for padded token indices ``(B, L)``, ``L >= max(windows)``."""
+        """Class scores ``(B, classes)`` for padded token indices ``(B, L)``, ``L >= max(windows)``.
+
+        Embed the indices (``(B, L, dim)``) and move the vector entries to the
+        channel dim (``(B, dim, L)``, contiguous). Then for each window size,
+        ``self.convs[i]`` with ReLU, the maximum over time (``nn.max`` over
+        the last dim, viewed as ``(B, feature_maps)``), ``self.dropout``, and
+        ``self.heads[i]``; the result is the sum of the heads' outputs (only
+        ``heads[0]`` has a bias). See the module docstring for why a sum.
+
+        Args:
+            indices: ``(B, L)`` integer token rows, padded with 0.
+
+        Returns:
+            ``(B, classes)`` scores (logits, float32).
+        """
         # BEGIN SOLUTION task4_5
         batch = indices.shape[0]
         x = self.embedding(indices).permute(0, 2, 1).contiguous()  # (B, dim, L)

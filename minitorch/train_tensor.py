@@ -46,7 +46,9 @@ class Linear(Module):
             x: a batch of shape ``(batch, in_size)``.
 
         Returns:
-            Shape ``(batch, out_size)``.
+            ``x @ weights + bias``, shape ``(batch, out_size)``; the bias of
+            shape ``(out_size,)`` broadcasts over the rows. Use the
+            parameters' ``.value`` tensors so gradients reach them.
         """
         # BEGIN SOLUTION task2_5
         # The bias of shape (out_size,) broadcasts over the batch rows.
@@ -68,7 +70,16 @@ class Network(Module):
         self.layer3 = Linear(hidden_layers, 1)
 
     def forward(self, x: Tensor) -> Tensor:
-        """Map a batch of points ``(batch, 2)`` to probabilities ``(batch, 1)``."""
+        """Map a batch of points ``(batch, 2)`` to probabilities ``(batch, 1)``.
+
+        ``layer1`` then ReLU, ``layer2`` then ReLU, ``layer3`` then sigmoid.
+
+        Args:
+            x: ``(batch, 2)`` points.
+
+        Returns:
+            ``(batch, 1)`` probabilities of label 1, in [0, 1].
+        """
         # BEGIN SOLUTION task2_5
         middle = self.layer1.forward(x).relu()
         end = self.layer2.forward(middle).relu()

@@ -23,9 +23,18 @@ def scalars(draw, min_value: float = -100000, max_value: float = 100000) -> mini
 small_scalars: SearchStrategy = scalars(min_value=-100, max_value=100)
 
 
-def assert_close(a: float, b: float) -> None:
-    """Fail with both values when they differ by more than the course's tolerance."""
-    assert minitorch.operators.is_close(a, b), f"Failure x={a} y={b}"
+def assert_close(a: float, b: float, what: str = "") -> None:
+    """Fail with both values when they differ by more than the course's tolerance.
+
+    Args:
+        a: the value the code under test computed.
+        b: the expected value.
+        what: names the computation in the failure message (e.g. ``"mul(2, 3)"``).
+    """
+    label = f"{what}: " if what else ""
+    assert minitorch.operators.is_close(a, b), (
+        f"{label}got {a}, expected {b} (they must agree to within 1e-2)"
+    )
 
 
 float_lists = lists(small_floats, min_size=0, max_size=10)

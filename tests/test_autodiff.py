@@ -42,7 +42,7 @@ def test_chain_rule1() -> None:
     x = Scalar(0.0)
     constant = Scalar(0.0, ScalarHistory(Function1, ctx=Context(), inputs=[x, x]))
     back = constant.chain_rule(d_output=5)
-    assert len(list(back)) == 2
+    assert len(list(back)) == 2, "chain_rule should return one (input, derivative) pair per input of Function1 (2)"
 
 
 @pytest.mark.task1_3
@@ -51,9 +51,9 @@ def test_chain_rule2() -> None:
     constant = Scalar(0.0, ScalarHistory(Function1, ctx=Context(), inputs=[var, var]))
     back = constant.chain_rule(d_output=5)
     back = list(back)
-    assert len(back) == 2
+    assert len(back) == 2, f"chain_rule should return 2 pairs (one per input), got {len(back)}"
     variable, deriv = back[0]
-    assert deriv == 5
+    assert deriv == 5, f"Function1's derivative for x is d_output = 5, got {deriv}"
 
 
 @pytest.mark.task1_3
@@ -66,10 +66,10 @@ def test_chain_rule3() -> None:
 
     back = y.chain_rule(d_output=5)
     back = list(back)
-    assert len(back) == 2
+    assert len(back) == 2, f"chain_rule should return 2 pairs, constants included, got {len(back)}"
     variable, deriv = back[1]
-    assert variable.unique_id == var.unique_id
-    assert deriv == 5 * 10
+    assert variable.unique_id == var.unique_id, "the second pair should be for the second input, var"
+    assert deriv == 5 * 10, f"d/dy (x * y + x) at x=10 times d_output=5 should be 50, got {deriv}"
 
 
 @pytest.mark.task1_3
@@ -81,13 +81,13 @@ def test_chain_rule4() -> None:
 
     back = y.chain_rule(d_output=5)
     back = list(back)
-    assert len(back) == 2
+    assert len(back) == 2, f"chain_rule should return 2 pairs, got {len(back)}"
     variable, deriv = back[0]
-    assert variable.unique_id == var1.unique_id
-    assert deriv == 5 * (10 + 1)
+    assert variable.unique_id == var1.unique_id, "the first pair should be for the first input, var1"
+    assert deriv == 5 * (10 + 1), f"d/dx (x * y + x) at y=10 times d_output=5 should be 55, got {deriv}"
     variable, deriv = back[1]
-    assert variable.unique_id == var2.unique_id
-    assert deriv == 5 * 5
+    assert variable.unique_id == var2.unique_id, "the second pair should be for the second input, var2"
+    assert deriv == 5 * 5, f"d/dy (x * y + x) at x=5 times d_output=5 should be 25, got {deriv}"
 
 
 # ## Task 1.4: topological sort and backpropagation
@@ -98,7 +98,7 @@ def test_backprop1() -> None:
     var = Scalar(0)
     var2 = Function1.apply(0, var)
     var2.backward(d_output=5)
-    assert var.derivative == 5
+    assert var.derivative == 5, f"var should receive d_output = 5 through one Function1, got {var.derivative}"
 
 
 @pytest.mark.task1_4
@@ -107,7 +107,7 @@ def test_backprop2() -> None:
     var2 = Function1.apply(0, var)
     var3 = Function1.apply(0, var2)
     var3.backward(d_output=5)
-    assert var.derivative == 5
+    assert var.derivative == 5, f"var should receive d_output = 5 through two Function1s, got {var.derivative}"
 
 
 @pytest.mark.task1_4
@@ -117,7 +117,7 @@ def test_backprop3() -> None:
     var3 = Function1.apply(0, var1)
     var4 = Function1.apply(var2, var3)
     var4.backward(d_output=5)
-    assert var1.derivative == 10
+    assert var1.derivative == 10, f"var1 feeds var4 along two paths of derivative 5 each: expected 10, got {var1.derivative}"
 
 
 @pytest.mark.task1_4
@@ -128,7 +128,7 @@ def test_backprop4() -> None:
     var3 = Function1.apply(0, var1)
     var4 = Function1.apply(var2, var3)
     var4.backward(d_output=5)
-    assert var0.derivative == 10
+    assert var0.derivative == 10, f"var0 reaches var4 along two paths of derivative 5 each: expected 10, got {var0.derivative}"
 
 
 @pytest.mark.task1_4
@@ -140,12 +140,12 @@ def test_topological_sort_puts_every_node_before_its_inputs() -> None:
     e = d * c
     order = list(minitorch.topological_sort(e))
     position = {v.unique_id: i for i, v in enumerate(order)}
-    assert order[0].unique_id == e.unique_id
+    assert order[0].unique_id == e.unique_id, f"the order should start with the output e, got {order[0].name}"
     for v in order:
         if not v.is_leaf():
             for p in v.parents:
-                assert position[v.unique_id] < position[p.unique_id]
-    assert {a.unique_id, b.unique_id} <= set(position)
+                assert position[v.unique_id] < position[p.unique_id], f"{v.name} must come before its input {p.name} in the order"
+    assert {a.unique_id, b.unique_id} <= set(position), "the leaves a and b must be in the order"
 
 
 @pytest.mark.task1_4
@@ -156,4 +156,4 @@ def test_backprop_handles_deep_graphs() -> None:
     for _ in range(5000):
         y = y + 1.0
     y.backward()
-    assert x.derivative == 1.0
+    assert x.derivative == 1.0, f"x + 1 + ... + 1 has derivative 1.0 with respect to x, got {x.derivative}"

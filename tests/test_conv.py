@@ -191,9 +191,9 @@ def test_conv1d_simple() -> None:
     t.requires_grad_(True)
     t2 = tensor([[1, 2, 3]]).view(1, 1, 3)
     out = Conv1dFun.apply(t, t2)
-    assert out.shape == (1, 1, 4)
+    assert out.shape == (1, 1, 4), f"conv1d of width 4 (kernel 3, padded at the end) keeps width 4: expected (1, 1, 4), got {out.shape}"
     # The course's convolution: the kernel anchored at each output, zeros past the end.
-    assert out.to_numpy().tolist() == [[[0 * 1 + 1 * 2 + 2 * 3, 1 * 1 + 2 * 2 + 3 * 3, 2 * 1 + 3 * 2, 3 * 1]]]
+    assert out.to_numpy().tolist() == [[[0 * 1 + 1 * 2 + 2 * 3, 1 * 1 + 2 * 2 + 3 * 3, 2 * 1 + 3 * 2, 3 * 1]]], f"expected [[[8, 14, 8, 3]]] (kernel anchored at each output, zeros past the end), got {out.to_numpy().tolist()}"
 
 
 @pytest.mark.task4_1
@@ -232,12 +232,12 @@ def test_conv1d_padding_modes() -> None:
     with using("direct"):
         x = Tensor.from_numpy(np.arange(10.0).reshape(1, 2, 5))
         w = Tensor.from_numpy(np.ones((3, 2, 3)))
-        assert conv1d(x, w).shape == (1, 3, 5)
-        assert conv1d(x, w, padding="valid").shape == (1, 3, 3)
-        assert conv1d(x, w, padding="same").shape == (1, 3, 5)
-        assert conv1d(x, w, padding=(0, 2)).to_numpy().tolist() == conv1d(x, w).to_numpy().tolist()
-        assert conv1d(x, w, stride=2, padding=1).shape == (1, 3, 3)
-        assert conv1d(x, w, padding=(1,), dilation=2).shape == (1, 3, 3)
+        assert conv1d(x, w).shape == (1, 3, 5), f"default padding keeps the width: expected (1, 3, 5), got {conv1d(x, w).shape}"
+        assert conv1d(x, w, padding="valid").shape == (1, 3, 3), f"padding='valid': expected (1, 3, 3), got {conv1d(x, w, padding='valid').shape}"
+        assert conv1d(x, w, padding="same").shape == (1, 3, 5), f"padding='same': expected (1, 3, 5), got {conv1d(x, w, padding='same').shape}"
+        assert conv1d(x, w, padding=(0, 2)).to_numpy().tolist() == conv1d(x, w).to_numpy().tolist(), "padding=(0, 2) should equal the default (kernel - 1 zeros at the end)"
+        assert conv1d(x, w, stride=2, padding=1).shape == (1, 3, 3), f"stride=2, padding=1: expected (1, 3, 3), got {conv1d(x, w, stride=2, padding=1).shape}"
+        assert conv1d(x, w, padding=(1,), dilation=2).shape == (1, 3, 3), f"padding=(1,), dilation=2: expected (1, 3, 3), got {conv1d(x, w, padding=(1,), dilation=2).shape}"
 
 
 @pytest.mark.task4_1
@@ -270,7 +270,7 @@ def test_conv2d_simple() -> None:
     t2.requires_grad_(True)
     out = Conv2dFun.apply(t, t2)
     # Sums of 2x2 blocks; the last row and column overhang into zeros.
-    assert out.to_numpy()[0, 0].tolist() == [[2, 6, 10, 6], [2, 6, 10, 6], [2, 6, 10, 6], [1, 3, 5, 3]]
+    assert out.to_numpy()[0, 0].tolist() == [[2, 6, 10, 6], [2, 6, 10, 6], [2, 6, 10, 6], [1, 3, 5, 3]], f"expected sums of 2x2 blocks [[2, 6, 10, 6]] * 3 + [[1, 3, 5, 3]], got {out.to_numpy()[0, 0].tolist()}"
     out.sum().backward()
     grad_check(Conv2dFun.apply, t, t2)
 

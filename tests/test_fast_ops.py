@@ -98,7 +98,7 @@ def test_large_tensors_use_all_threads(dtype: type) -> None:
     x = rng.uniform(-1, 1, size=(300, 257)).astype(dtype)
     row = rng.uniform(-1, 1, size=(257,)).astype(dtype)
     contiguous, transposed = laid_out(x, (0, 1)), laid_out(x, (1, 0))
-    assert contiguous.is_contiguous() and not transposed.is_contiguous()
+    assert contiguous.is_contiguous() and not transposed.is_contiguous(), "test setup: one layout should be contiguous and the other transposed"
     for t in (contiguous, transposed):
         check(FastTensorBackend.exp_map(t), np.exp(x.astype(np.float64)), dtype)
         check(FastTensorBackend.mul_zip(t, laid_out(row, (0,))), x.astype(np.float64) * row, dtype)
@@ -120,7 +120,7 @@ def test_mixed_dtypes_promote() -> None:
     a = laid_out(np.full((2, 3), 1.5, np.float32), (1, 0))
     b = laid_out(np.full((3,), 0.25), (0,))
     out = FastTensorBackend.add_zip(a, b)
-    assert out.dtype == np.float64
+    assert out.dtype == np.float64, f"float32 + float64 should promote to float64, got {out.dtype}"
     np.testing.assert_array_equal(out.to_numpy(), np.full((2, 3), 1.75))
 
 
@@ -199,7 +199,7 @@ def test_matmul_kernel_mixed_dtypes_and_empty() -> None:
     a = laid_out(np.ones((2, 3), np.float32), (1, 0))
     b = laid_out(np.full((3, 4), 0.5), (0, 1))
     out = FastTensorBackend.matrix_multiply(a, b)
-    assert out.dtype == np.float64
+    assert out.dtype == np.float64, f"float32 @ float64 should promote to float64, got {out.dtype}"
     np.testing.assert_array_equal(out.to_numpy(), np.full((2, 4), 1.5))
     empty = FastTensorBackend.matrix_multiply(laid_out(np.ones((2, 0)), (0, 1)), laid_out(np.ones((0, 3)), (0, 1)))
     np.testing.assert_array_equal(empty.to_numpy(), np.zeros((2, 3)))

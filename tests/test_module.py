@@ -42,12 +42,12 @@ def test_stacked_demo() -> None:
     """Parameters of nested modules get dotted names."""
     mod = ModuleA1()
     np_ = dict(mod.named_parameters())
-    assert mod.p1.value == 5
-    assert mod.non_param == 10
-    assert np_["p1"].value == 5
-    assert np_["a.p2"].value == 10
-    assert np_["b.c.p3"].value == 15
-    assert len(mod.parameters()) == 3
+    assert mod.p1.value == 5, "mod.p1 should be the Parameter assigned in __init__ (value 5)"
+    assert mod.non_param == 10, "a plain attribute (non_param = 10) should stay a plain attribute"
+    assert np_["p1"].value == 5, f"named_parameters() gave {sorted(np_)}; expected p1 with value 5"
+    assert np_["a.p2"].value == 10, f"named_parameters() gave {sorted(np_)}; expected a.p2 (child a's p2) with value 10"
+    assert np_["b.c.p3"].value == 15, f"named_parameters() gave {sorted(np_)}; expected b.c.p3 (grandchild b.c's p3) with value 15"
+    assert len(mod.parameters()) == 3, f"expected 3 parameters (p1, a.p2, b.c.p3), got {len(mod.parameters())}"
 
 
 class Module1(minitorch.Module):
@@ -74,19 +74,19 @@ def test_module(size_a: int, size_b: int) -> None:
     """Check the properties of a single module."""
     module = Module2()
     module.eval()
-    assert not module.training
+    assert not module.training, "eval() should set training to False"
     module.train()
-    assert module.training
-    assert len(module.parameters()) == 2
+    assert module.training, "train() should set training to True"
+    assert len(module.parameters()) == 2, f"Module2() owns 2 parameters, parameters() gave {len(module.parameters())}"
 
     module = Module2(size_b)
-    assert len(module.parameters()) == size_b + 2
+    assert len(module.parameters()) == size_b + 2, f"Module2({size_b}) owns {size_b + 2} parameters, parameters() gave {len(module.parameters())}"
 
     module = Module2(size_a)
     named_parameters = dict(module.named_parameters())
-    assert named_parameters["parameter_a"].value == VAL_A
-    assert named_parameters["parameter_b"].value == VAL_B
-    assert named_parameters["extra_parameter_0"].value is None
+    assert named_parameters["parameter_a"].value == VAL_A, f"named_parameters() gave {sorted(named_parameters)}; expected parameter_a = {VAL_A}"
+    assert named_parameters["parameter_b"].value == VAL_B, f"named_parameters() gave {sorted(named_parameters)}; expected parameter_b = {VAL_B}"
+    assert named_parameters["extra_parameter_0"].value is None, f"named_parameters() gave {sorted(named_parameters)}; expected extra_parameter_0 with value None"
 
 
 @pytest.mark.task0_4
@@ -95,22 +95,22 @@ def test_stacked_module(size_a: int, size_b: int, val: float) -> None:
     """Check the properties of a stacked module: train/eval reach every child."""
     module = Module1(size_a, size_b, val)
     module.eval()
-    assert not module.training
-    assert not module.module_a.training
-    assert not module.module_b.training
+    assert not module.training, "eval() should set training to False on the module itself"
+    assert not module.module_a.training, "eval() should reach child module_a (training should be False)"
+    assert not module.module_b.training, "eval() should reach child module_b (training should be False)"
     module.train()
-    assert module.training
-    assert module.module_a.training
-    assert module.module_b.training
+    assert module.training, "train() should set training to True on the module itself"
+    assert module.module_a.training, "train() should reach child module_a (training should be True)"
+    assert module.module_b.training, "train() should reach child module_b (training should be True)"
 
-    assert len(module.parameters()) == 1 + (size_a + 2) + (size_b + 2)
+    assert len(module.parameters()) == 1 + (size_a + 2) + (size_b + 2), f"expected {1 + (size_a + 2) + (size_b + 2)} parameters (own 1, module_a {size_a + 2}, module_b {size_b + 2}), got {len(module.parameters())}"
 
     named_parameters = dict(module.named_parameters())
-    assert named_parameters["parameter_a"].value == val
-    assert named_parameters["module_a.parameter_a"].value == VAL_A
-    assert named_parameters["module_a.parameter_b"].value == VAL_B
-    assert named_parameters["module_b.parameter_a"].value == VAL_A
-    assert named_parameters["module_b.parameter_b"].value == VAL_B
+    assert named_parameters["parameter_a"].value == val, f"named_parameters() gave {sorted(named_parameters)}; expected parameter_a = {val}"
+    assert named_parameters["module_a.parameter_a"].value == VAL_A, f"named_parameters() gave {sorted(named_parameters)}; expected module_a.parameter_a = {VAL_A}"
+    assert named_parameters["module_a.parameter_b"].value == VAL_B, f"named_parameters() gave {sorted(named_parameters)}; expected module_a.parameter_b = {VAL_B}"
+    assert named_parameters["module_b.parameter_a"].value == VAL_A, f"named_parameters() gave {sorted(named_parameters)}; expected module_b.parameter_a = {VAL_A}"
+    assert named_parameters["module_b.parameter_b"].value == VAL_B, f"named_parameters() gave {sorted(named_parameters)}; expected module_b.parameter_b = {VAL_B}"
 
 
 class ModuleRun(minitorch.Module):

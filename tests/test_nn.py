@@ -46,8 +46,8 @@ def test_tile(kernel: Tuple[int, int]) -> None:
     x = t.to_numpy()
     tiled, new_height, new_width = nn.tile(t, kernel)
     kh, kw = kernel
-    assert (new_height, new_width) == (4 // kh, 6 // kw)
-    assert tiled.shape == (2, 3, new_height, new_width, kh * kw)
+    assert (new_height, new_width) == (4 // kh, 6 // kw), f"tile of (4, 6) by {kernel} should give {(4 // kh, 6 // kw)} tiles, got {(new_height, new_width)}"
+    assert tiled.shape == (2, 3, new_height, new_width, kh * kw), f"expected tiled shape {(2, 3, new_height, new_width, kh * kw)}, got {tiled.shape}"
     for i in range(new_height):
         for j in range(new_width):
             expected = x[:, :, i * kh:(i + 1) * kh, j * kw:(j + 1) * kw].reshape(2, 3, -1)
@@ -69,11 +69,14 @@ def test_tile_errors() -> None:
 @settings(max_examples=20)
 def test_avg(t: Tensor) -> None:
     out = nn.avgpool2d(t, (2, 2))
-    assert_close(out[0, 0, 0, 0], sum([t[0, 0, i, j] for i in range(2) for j in range(2)]) / 4.0)
+    assert_close(out[0, 0, 0, 0], sum([t[0, 0, i, j] for i in range(2) for j in range(2)]) / 4.0,
+                 "avgpool2d(t, (2, 2))[0, 0, 0, 0]")
     out = nn.avgpool2d(t, (2, 1))
-    assert_close(out[0, 0, 0, 0], sum([t[0, 0, i, j] for i in range(2) for j in range(1)]) / 2.0)
+    assert_close(out[0, 0, 0, 0], sum([t[0, 0, i, j] for i in range(2) for j in range(1)]) / 2.0,
+                 "avgpool2d(t, (2, 1))[0, 0, 0, 0]")
     out = nn.avgpool2d(t, (1, 2))
-    assert_close(out[0, 0, 0, 0], sum([t[0, 0, i, j] for i in range(1) for j in range(2)]) / 2.0)
+    assert_close(out[0, 0, 0, 0], sum([t[0, 0, i, j] for i in range(1) for j in range(2)]) / 2.0,
+                 "avgpool2d(t, (1, 2))[0, 0, 0, 0]")
     grad_check(lambda t: nn.avgpool2d(t, (2, 2)), t)
 
 
@@ -89,7 +92,7 @@ def tiles_reference(x: np.ndarray, kernel: Tuple[int, int], reduce: Callable[...
 def test_avgpool2d_matches_numpy(kernel: Tuple[int, int], dtype: Any) -> None:
     t = random_tensor((2, 2, 6, 8), dtype=dtype)
     out = nn.avgpool2d(t, kernel)
-    assert out.dtype == dtype
+    assert out.dtype == dtype, f"avgpool2d should keep the dtype {np.dtype(dtype)}, got {out.dtype}"
     np.testing.assert_allclose(out.to_numpy(), tiles_reference(t.to_numpy(), kernel, np.mean), rtol=1e-5)
     if dtype == np.float64:
         grad_check(lambda a: nn.avgpool2d(a, kernel), t)
@@ -106,8 +109,8 @@ def test_max(t: Tensor) -> None:
     for dim in range(3):
         out = nn.max(t, dim)
         np.testing.assert_array_equal(out.to_numpy(), x.max(axis=dim, keepdims=True))
-    assert_close(nn.max(t, 2)[0, 0, 0], max(t[0, 0, i] for i in range(4)))
-    assert nn.max(t).to_numpy().tolist() == [x.max()]
+    assert_close(nn.max(t, 2)[0, 0, 0], max(t[0, 0, i] for i in range(4)), "max(t, 2)[0, 0, 0]")
+    assert nn.max(t).to_numpy().tolist() == [x.max()], f"max() over everything should be [{x.max()}] (shape (1,)), got {nn.max(t).to_numpy().tolist()}"
 
 
 @pytest.mark.task4_4
@@ -121,7 +124,7 @@ def test_max_grad(dim: int) -> None:
 def test_max_ties_share_the_gradient() -> None:
     t = Tensor.from_numpy(np.array([[3.0, 1.0, 3.0], [0.0, 2.0, 1.0]]), requires_grad=True)
     nn.max(t, 1).sum().backward()
-    assert t.grad.to_numpy().tolist() == [[0.5, 0.0, 0.5], [0.0, 1.0, 0.0]]
+    assert t.grad.to_numpy().tolist() == [[0.5, 0.0, 0.5], [0.0, 1.0, 0.0]], f"tied maxima share the gradient: expected [[0.5, 0.0, 0.5], [0.0, 1.0, 0.0]], got {t.grad.to_numpy().tolist()}"
 
 
 @pytest.mark.task4_4
@@ -130,11 +133,11 @@ def test_argmax() -> None:
     x = t.to_numpy()
     for dim in (0, 1, 2, -1):
         out = nn.argmax(t, dim)
-        assert out.shape == t.shape
+        assert out.shape == t.shape, f"argmax(dim={dim}) should keep the shape {t.shape}, got {out.shape}"
         expected = (x == x.max(axis=dim, keepdims=True)).astype(float)
         np.testing.assert_array_equal(out.to_numpy(), expected)
     ties = Tensor.from_numpy(np.array([[1.0, 5.0, 5.0]]))
-    assert nn.argmax(ties, 1).to_numpy().tolist() == [[0.0, 1.0, 1.0]]
+    assert nn.argmax(ties, 1).to_numpy().tolist() == [[0.0, 1.0, 1.0]], f"argmax of [[1, 5, 5]] along 1 marks every tie: expected [[0, 1, 1]], got {nn.argmax(ties, 1).to_numpy().tolist()}"
 
 
 @pytest.mark.task4_4
@@ -142,11 +145,14 @@ def test_argmax() -> None:
 @settings(max_examples=20)
 def test_max_pool(t: Tensor) -> None:
     out = nn.maxpool2d(t, (2, 2))
-    assert_close(out[0, 0, 0, 0], max([t[0, 0, i, j] for i in range(2) for j in range(2)]))
+    assert_close(out[0, 0, 0, 0], max([t[0, 0, i, j] for i in range(2) for j in range(2)]),
+                 "maxpool2d(t, (2, 2))[0, 0, 0, 0]")
     out = nn.maxpool2d(t, (2, 1))
-    assert_close(out[0, 0, 0, 0], max([t[0, 0, i, j] for i in range(2) for j in range(1)]))
+    assert_close(out[0, 0, 0, 0], max([t[0, 0, i, j] for i in range(2) for j in range(1)]),
+                 "maxpool2d(t, (2, 1))[0, 0, 0, 0]")
     out = nn.maxpool2d(t, (1, 2))
-    assert_close(out[0, 0, 0, 0], max([t[0, 0, i, j] for i in range(1) for j in range(2)]))
+    assert_close(out[0, 0, 0, 0], max([t[0, 0, i, j] for i in range(1) for j in range(2)]),
+                 "maxpool2d(t, (1, 2))[0, 0, 0, 0]")
 
 
 @pytest.mark.task4_4
@@ -164,12 +170,12 @@ def test_maxpool2d_matches_numpy(kernel: Tuple[int, int]) -> None:
 def test_drop(t: Tensor) -> None:
     q = nn.dropout(t, 0.0)
     idx = q._tensor.sample()
-    assert q[idx] == t[idx]
+    assert q[idx] == t[idx], f"dropout(rate=0) should keep every entry: at {idx} expected {t[idx]}, got {q[idx]}"
     q = nn.dropout(t, 1.0)
-    assert q[q._tensor.sample()] == 0.0
+    assert q[q._tensor.sample()] == 0.0, "dropout(rate=1) should zero every entry"
     q = nn.dropout(t, 1.0, ignore=True)
     idx = q._tensor.sample()
-    assert q[idx] == t[idx]
+    assert q[idx] == t[idx], f"dropout(ignore=True) should return the input: at {idx} expected {t[idx]}, got {q[idx]}"
 
 
 @pytest.mark.task4_4
@@ -179,10 +185,10 @@ def test_dropout_keeps_the_expected_value(dtype: Any) -> None:
     t.requires_grad_(True)
     random.seed(4)
     out = nn.dropout(t, 0.3)
-    assert out.dtype == dtype
+    assert out.dtype == dtype, f"dropout should keep the dtype {np.dtype(dtype)}, got {out.dtype}"
     values = out.to_numpy()
     kept = values != 0
-    assert abs(kept.mean() - 0.7) < 0.03
+    assert abs(kept.mean() - 0.7) < 0.03, f"rate 0.3 should keep about 70% of the entries, kept {kept.mean():.1%}"
     np.testing.assert_allclose(values[kept], 1 / 0.7, rtol=1e-6)
     out.sum().backward()
     np.testing.assert_array_equal(t.grad.to_numpy(), values)  # d out / d t is the scaled mask
@@ -198,10 +204,10 @@ def test_dropout_keeps_the_expected_value(dtype: Any) -> None:
 def test_softmax(t: Tensor) -> None:
     q = nn.softmax(t, 3)
     x = q.sum(dim=3)
-    assert_close(x[0, 0, 0, 0], 1.0)
+    assert_close(x[0, 0, 0, 0], 1.0, "softmax(t, 3) summed over dim 3")
     q = nn.softmax(t, 1)
     x = q.sum(dim=1)
-    assert_close(x[0, 0, 0, 0], 1.0)
+    assert_close(x[0, 0, 0, 0], 1.0, "softmax(t, 1) summed over dim 1")
     grad_check(lambda a: nn.softmax(a, dim=2), t)
 
 
@@ -212,7 +218,7 @@ def test_log_softmax(t: Tensor) -> None:
     q = nn.softmax(t, 3)
     q2 = nn.logsoftmax(t, 3).exp()
     for i in q._tensor.indices():
-        assert_close(q[i], q2[i])
+        assert_close(q[i], q2[i], f"softmax(t, 3) (got) vs logsoftmax(t, 3).exp() (expected) at {i}")
     grad_check(lambda a: nn.logsoftmax(a, dim=2), t)
 
 
@@ -239,8 +245,8 @@ def test_softmax_matches_numpy(dim: int, backend: Any) -> None:
 def test_softmax_is_stable(dtype: Any) -> None:
     t = Tensor.from_numpy(np.array([[1000.0, 0.0, -1000.0], [-1e4, -1e4, -1e4]], dtype=dtype))
     soft, log_soft = nn.softmax(t, 1).to_numpy(), nn.logsoftmax(t, 1).to_numpy()
-    assert soft.dtype == log_soft.dtype == dtype
-    assert np.isfinite(soft).all() and np.isfinite(log_soft).all()
+    assert soft.dtype == log_soft.dtype == dtype, f"softmax/logsoftmax should keep the dtype {np.dtype(dtype)}, got {soft.dtype} and {log_soft.dtype}"
+    assert np.isfinite(soft).all() and np.isfinite(log_soft).all(), f"softmax and logsoftmax of large inputs should stay finite, got {soft.tolist()} and {log_soft.tolist()}"
     np.testing.assert_allclose(soft, [[1.0, 0.0, 0.0], [1 / 3, 1 / 3, 1 / 3]], rtol=1e-6)
     np.testing.assert_allclose(log_soft[0], [0.0, -1000.0, -2000.0], atol=1e-5)
 

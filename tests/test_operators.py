@@ -49,56 +49,56 @@ def test_same_as_python(x: float, y: float) -> None:
 @given(small_floats)
 def test_relu(a: float) -> None:
     if a > 0:
-        assert relu(a) == a
+        assert relu(a) == a, f"relu({a}) should be {a} (positive input), got {relu(a)}"
     if a < 0:
-        assert relu(a) == 0.0
+        assert relu(a) == 0.0, f"relu({a}) should be 0.0 (negative input), got {relu(a)}"
 
 
 @pytest.mark.task0_1
 @given(small_floats, small_floats)
 def test_relu_back(a: float, b: float) -> None:
     if a > 0:
-        assert relu_back(a, b) == b
+        assert relu_back(a, b) == b, f"relu_back({a}, {b}) should pass d={b} through (x > 0), got {relu_back(a, b)}"
     if a < 0:
-        assert relu_back(a, b) == 0.0
+        assert relu_back(a, b) == 0.0, f"relu_back({a}, {b}) should be 0.0 (x < 0), got {relu_back(a, b)}"
 
 
 @pytest.mark.task0_1
 @given(small_floats)
 def test_id(a: float) -> None:
-    assert id(a) == a
+    assert id(a) == a, f"id({a}) should be {a}, got {id(a)}"
 
 
 @pytest.mark.task0_1
 @given(small_floats)
 def test_lt(a: float) -> None:
     """Check that a - 1.0 is always less than a."""
-    assert lt(a - 1.0, a) == 1.0
-    assert lt(a, a - 1.0) == 0.0
+    assert lt(a - 1.0, a) == 1.0, f"lt({a - 1.0}, {a}) should be 1.0, got {lt(a - 1.0, a)}"
+    assert lt(a, a - 1.0) == 0.0, f"lt({a}, {a - 1.0}) should be 0.0, got {lt(a, a - 1.0)}"
 
 
 @pytest.mark.task0_1
 @given(small_floats)
 def test_max(a: float) -> None:
-    assert max(a - 1.0, a) == a
-    assert max(a, a - 1.0) == a
-    assert max(a + 1.0, a) == a + 1.0
-    assert max(a, a + 1.0) == a + 1.0
+    assert max(a - 1.0, a) == a, f"max({a - 1.0}, {a}) should be {a}, got {max(a - 1.0, a)}"
+    assert max(a, a - 1.0) == a, f"max({a}, {a - 1.0}) should be {a}, got {max(a, a - 1.0)}"
+    assert max(a + 1.0, a) == a + 1.0, f"max({a + 1.0}, {a}) should be {a + 1.0}, got {max(a + 1.0, a)}"
+    assert max(a, a + 1.0) == a + 1.0, f"max({a}, {a + 1.0}) should be {a + 1.0}, got {max(a, a + 1.0)}"
 
 
 @pytest.mark.task0_1
 @given(small_floats)
 def test_eq(a: float) -> None:
-    assert eq(a, a) == 1.0
-    assert eq(a, a - 1.0) == 0.0
-    assert eq(a, a + 1.0) == 0.0
+    assert eq(a, a) == 1.0, f"eq({a}, {a}) should be 1.0, got {eq(a, a)}"
+    assert eq(a, a - 1.0) == 0.0, f"eq({a}, {a - 1.0}) should be 0.0, got {eq(a, a - 1.0)}"
+    assert eq(a, a + 1.0) == 0.0, f"eq({a}, {a + 1.0}) should be 0.0, got {eq(a, a + 1.0)}"
 
 
 @pytest.mark.task0_1
 def test_sigmoid_is_stable_for_large_inputs() -> None:
     # A naive 1 / (1 + exp(-x)) overflows exp for x = -1000.
-    assert sigmoid(-1000.0) == 0.0
-    assert sigmoid(1000.0) == 1.0
+    assert sigmoid(-1000.0) == 0.0, f"sigmoid(-1000.0) should be 0.0 without overflow, got {sigmoid(-1000.0)}"
+    assert sigmoid(1000.0) == 1.0, f"sigmoid(1000.0) should be 1.0, got {sigmoid(1000.0)}"
     assert_close(sigmoid(0.0), 0.5)
 
 
@@ -197,15 +197,15 @@ def test_sum(ls: List[float]) -> None:
 @given(small_floats, small_floats, small_floats)
 def test_prod(x: float, y: float, z: float) -> None:
     assert_close(prod([x, y, z]), x * y * z)
-    assert prod([]) == 1.0
-    assert sum([]) == 0.0
+    assert prod([]) == 1.0, f"prod([]) should be 1.0 (the start value), got {prod([])}"
+    assert sum([]) == 0.0, f"sum([]) should be 0.0 (the start value), got {sum([])}"
 
 
 @pytest.mark.task0_3
 @given(lists(small_floats))
 def test_negList(ls: List[float]) -> None:
     check = negList(ls)
-    assert len(check) == len(ls)
+    assert len(check) == len(ls), f"negList of {len(ls)} values should return {len(ls)} values, got {len(check)}"
     for i, j in zip(ls, check):
         assert_close(i, -j)
 

@@ -17,25 +17,28 @@ from tests.strategies import assert_close, small_floats, small_scalars
 @pytest.mark.task1_1
 def test_central_diff() -> None:
     d = central_difference(operators.id, 5, arg=0)
-    assert_close(d, 1.0)
+    assert_close(d, 1.0, "d/dx id(x) at x=5")
 
     d = central_difference(operators.add, 5, 10, arg=0)
-    assert_close(d, 1.0)
+    assert_close(d, 1.0, "d/dx (x + y) at (5, 10)")
 
     d = central_difference(operators.mul, 5, 10, arg=0)
-    assert_close(d, 10.0)
+    assert_close(d, 10.0, "d/dx (x * y) at (5, 10)")
 
     d = central_difference(operators.mul, 5, 10, arg=1)
-    assert_close(d, 5.0)
+    assert_close(d, 5.0, "d/dy (x * y) at (5, 10)")
 
     d = central_difference(operators.exp, 2, arg=0)
-    assert_close(d, operators.exp(2))
+    assert_close(d, operators.exp(2), "d/dx exp(x) at x=2")
 
 
 @pytest.mark.task1_1
 @given(small_floats, small_floats)
 def test_central_diff_of_a_product_is_the_other_factor(x: float, y: float) -> None:
-    assert_close(central_difference(lambda a, b: a * b + 3 * a, x, y, arg=0), y + 3)
+    assert_close(
+        central_difference(lambda a, b: a * b + 3 * a, x, y, arg=0), y + 3,
+        f"d/da (a * b + 3a) at ({x}, {y})",
+    )
 
 
 # ## Task 1.2: forward pass of Scalar operations
@@ -45,21 +48,21 @@ def test_central_diff_of_a_product_is_the_other_factor(x: float, y: float) -> No
 @given(small_floats, small_floats)
 def test_simple(a: float, b: float) -> None:
     c = Scalar(a) + Scalar(b)
-    assert_close(c.data, a + b)
+    assert_close(c.data, a + b, f"Scalar({a}) + Scalar({b})")
 
     c = Scalar(a) * Scalar(b)
-    assert_close(c.data, a * b)
+    assert_close(c.data, a * b, f"Scalar({a}) * Scalar({b})")
 
     c = Scalar(a) + Scalar(b) * Scalar(a)
-    assert_close(c.data, a + b * a)
+    assert_close(c.data, a + b * a, f"Scalar({a}) + Scalar({b}) * Scalar({a})")
 
     # Comparisons give 1.0/0.0 Scalars so they can take part in arithmetic.
     c = Scalar(a) < Scalar(b)
-    assert_close(c.data, 1.0 if a < b else 0.0)
+    assert_close(c.data, 1.0 if a < b else 0.0, f"(Scalar({a}) < Scalar({b})).data")
     c = Scalar(a) > Scalar(b)
-    assert_close(c.data, 1.0 if a > b else 0.0)
+    assert_close(c.data, 1.0 if a > b else 0.0, f"(Scalar({a}) > Scalar({b})).data")
     c = Scalar(a) == Scalar(a)
-    assert_close(c.data, 1.0)
+    assert_close(c.data, 1.0, f"(Scalar({a}) == Scalar({a})).data")
 
 
 one_arg, two_arg, _ = MathTestVariable._comp_testing()
@@ -70,7 +73,7 @@ one_arg, two_arg, _ = MathTestVariable._comp_testing()
 @pytest.mark.parametrize("fn", one_arg)
 def test_one_args(fn: Tuple[str, Callable, Callable], t1: Scalar) -> None:
     name, base_fn, scalar_fn = fn
-    assert_close(scalar_fn(t1).data, base_fn(t1.data))
+    assert_close(scalar_fn(t1).data, base_fn(t1.data), f"{name}({t1.data})")
 
 
 @pytest.mark.task1_2
@@ -78,7 +81,7 @@ def test_one_args(fn: Tuple[str, Callable, Callable], t1: Scalar) -> None:
 @pytest.mark.parametrize("fn", two_arg)
 def test_two_args(fn: Tuple[str, Callable, Callable], t1: Scalar, t2: Scalar) -> None:
     name, base_fn, scalar_fn = fn
-    assert_close(scalar_fn(t1, t2).data, base_fn(t1.data, t2.data))
+    assert_close(scalar_fn(t1, t2).data, base_fn(t1.data, t2.data), f"{name}({t1.data}, {t2.data})")
 
 
 @pytest.mark.task1_2
@@ -87,9 +90,9 @@ def test_python_numbers_mix_with_scalars(vals: list) -> None:
     total = Scalar(0.0)
     for v in vals:
         total = 1.0 + total * 1.0 + v - 1.0
-    assert_close(total.data, sum(vals))
-    assert_close((2.0 - Scalar(0.5)).data, 1.5)
-    assert_close((2.0 / Scalar(4.0)).data, 0.5)
+    assert_close(total.data, sum(vals), f"1.0 + total * 1.0 + v - 1.0 summed over {vals}")
+    assert_close((2.0 - Scalar(0.5)).data, 1.5, "2.0 - Scalar(0.5)")
+    assert_close((2.0 / Scalar(4.0)).data, 0.5, "2.0 / Scalar(4.0)")
 
 
 # ## Task 1.4: derivatives
@@ -131,7 +134,7 @@ def test_gradient_accumulates_over_repeated_use() -> None:
     x = Scalar(3.0)
     y = x * x + x * 2.0  # dy/dx = 2x + 2 = 8
     y.backward()
-    assert_close(x.derivative, 8.0)
+    assert_close(x.derivative, 8.0, "d/dx (x * x + 2x) at x=3")
 
 
 def test_constants_get_no_derivative() -> None:

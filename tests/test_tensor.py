@@ -64,9 +64,9 @@ def test_create(t1: List[float]) -> None:
 def test_one_args(fn: Case, t1: Tensor) -> None:
     _, base_fn, tensor_fn = fn
     t2 = tensor_fn(t1)
-    assert t2.shape == t1.shape
+    assert t2.shape == t1.shape, f"{fn[0]} should keep the input's shape {t1.shape}, got {t2.shape}"
     for ind in t2._tensor.indices():
-        assert_close(t2[ind], base_fn(t1[ind]))
+        assert_close(t2[ind], base_fn(t1[ind]), f"{fn[0]} at index {ind}")
 
 
 @pytest.mark.task2_3
@@ -78,7 +78,7 @@ def test_two_args(fn: Case, ts: List[Tensor]) -> None:
     t1, t2 = ts
     t3 = tensor_fn(t1, t2)
     for ind in t3._tensor.indices():
-        assert_close(t3[ind], base_fn(t1[ind], t2[ind]))
+        assert_close(t3[ind], base_fn(t1[ind], t2[ind]), f"{fn[0]} at index {ind}")
 
 
 @pytest.mark.task2_3
@@ -86,52 +86,52 @@ def test_reduce_forward_one_dim() -> None:
     t = tensor([[2, 3], [4, 6], [5, 7]])
     # Reducing dim 0 keeps it, with size 1: shape (1, 2).
     t_summed = t.sum(0)
-    assert t_summed.shape == (1, 2)
-    assert t_summed.is_close(tensor([[11, 16]])).all().item()
+    assert t_summed.shape == (1, 2), f"sum(0) of shape (3, 2) keeps dim 0 with size 1: expected (1, 2), got {t_summed.shape}"
+    assert t_summed.is_close(tensor([[11, 16]])).all().item(), f"sum(0) of [[2, 3], [4, 6], [5, 7]] should be [[11, 16]], got {t_summed}"
 
 
 @pytest.mark.task2_3
 def test_reduce_forward_one_dim_2() -> None:
     t = tensor([[2, 3], [4, 6], [5, 7]])
     t_summed_2 = t.sum(1)
-    assert t_summed_2.shape == (3, 1)
-    assert t_summed_2.is_close(tensor([[5], [10], [12]])).all().item()
+    assert t_summed_2.shape == (3, 1), f"sum(1) of shape (3, 2) keeps dim 1 with size 1: expected (3, 1), got {t_summed_2.shape}"
+    assert t_summed_2.is_close(tensor([[5], [10], [12]])).all().item(), f"sum(1) of [[2, 3], [4, 6], [5, 7]] should be [[5], [10], [12]], got {t_summed_2}"
 
 
 @pytest.mark.task2_3
 def test_reduce_forward_all_dims() -> None:
     t = tensor([[2, 3], [4, 6], [5, 7]])
     t_summed_all = t.sum()
-    assert t_summed_all.shape == (1,)
-    assert_close(t_summed_all[0], 27)
-    assert_close(t.mean().item(), 4.5)
-    assert t.all().item() == 1.0
-    assert tensor([[1, 0], [1, 1]]).all(1).is_close(tensor([[0], [1]])).all().item()
+    assert t_summed_all.shape == (1,), f"sum() over every dim should have shape (1,), got {t_summed_all.shape}"
+    assert_close(t_summed_all[0], 27, "sum() of [[2, 3], [4, 6], [5, 7]]")
+    assert_close(t.mean().item(), 4.5, "mean() of [[2, 3], [4, 6], [5, 7]]")
+    assert t.all().item() == 1.0, f"all() of a tensor without zeros should be 1.0, got {t.all().item()}"
+    assert tensor([[1, 0], [1, 1]]).all(1).is_close(tensor([[0], [1]])).all().item(), f"all(1) of [[1, 0], [1, 1]] should be [[0], [1]], got {tensor([[1, 0], [1, 1]]).all(1)}"
 
 
 @pytest.mark.task2_3
 def test_view() -> None:
     t = tensor([[2, 3, 4], [4, 5, 7]])
-    assert t.shape == (2, 3)
+    assert t.shape == (2, 3), f"expected shape (2, 3), got {t.shape}"
     t2 = t.view(6)
-    assert t2.shape == (6,)
+    assert t2.shape == (6,), f"view(6) should have shape (6,), got {t2.shape}"
     t2 = t2.view(1, 6)
-    assert t2.shape == (1, 6)
+    assert t2.shape == (1, 6), f"view(1, 6) should have shape (1, 6), got {t2.shape}"
     t2 = t2.view(6, 1)
-    assert t2.shape == (6, 1)
+    assert t2.shape == (6, 1), f"view(6, 1) should have shape (6, 1), got {t2.shape}"
     t2 = t2.view(2, 3)
-    assert t.is_close(t2).all().item() == 1.0
-    assert t.view(-1, 2).shape == (3, 2)
-    assert t.view((3, 2)).shape == (3, 2)
+    assert t.is_close(t2).all().item() == 1.0, f"viewing (2, 3) as 6, (1, 6), (6, 1) and back should give the same numbers: {t} vs {t2}"
+    assert t.view(-1, 2).shape == (3, 2), f"view(-1, 2) of 6 entries should have shape (3, 2), got {t.view(-1, 2).shape}"
+    assert t.view((3, 2)).shape == (3, 2), f"view((3, 2)) should have shape (3, 2), got {t.view((3, 2)).shape}"
 
 
 @pytest.mark.task2_3
 def test_permute_forward() -> None:
     t = tensor([[[1, 2, 3], [4, 5, 6]]])  # shape (1, 2, 3)
     p = t.permute(2, 0, 1)
-    assert p.shape == (3, 1, 2)
-    assert p[2, 0, 1] == 6.0
-    assert p.contiguous().view(6).to_numpy().tolist() == [1, 4, 2, 5, 3, 6]
+    assert p.shape == (3, 1, 2), f"permute(2, 0, 1) of shape (1, 2, 3) should have shape (3, 1, 2), got {p.shape}"
+    assert p[2, 0, 1] == 6.0, f"p[2, 0, 1] is t[0, 1, 2] = 6.0, got {p[2, 0, 1]}"
+    assert p.contiguous().view(6).to_numpy().tolist() == [1, 4, 2, 5, 3, 6], f"the permuted entries in row-major order should be [1, 4, 2, 5, 3, 6], got {p.contiguous().view(6).to_numpy().tolist()}"
 
 
 def test_permute_view() -> None:
@@ -204,10 +204,10 @@ def test_grad_size() -> None:
     b = tensor([[1, 1]], requires_grad=True)
     c = (a * b).sum()
     c.backward()
-    assert c.shape == (1,)
-    assert a.grad is not None and a.shape == a.grad.shape
-    assert b.grad is not None and b.shape == b.grad.shape
-    assert a.grad.item() == 2.0
+    assert c.shape == (1,), f"sum() should have shape (1,), got {c.shape}"
+    assert a.grad is not None and a.shape == a.grad.shape, f"a (shape {a.shape}) should get a gradient of its own shape, got {None if a.grad is None else a.grad.shape}"
+    assert b.grad is not None and b.shape == b.grad.shape, f"b (shape {b.shape}) should get a gradient of its own shape, got {None if b.grad is None else b.grad.shape}"
+    assert a.grad.item() == 2.0, f"a was broadcast over 2 entries of b (both 1): its gradient should be 2.0, got {a.grad.item()}"
 
 
 @pytest.mark.task2_4
@@ -259,6 +259,6 @@ def test_backward_known_values() -> None:
     # loss = sum_ij (x_ij * w_j) ** 2 / 2: d/dx_ij = x_ij w_j^2, d/dw_j = sum_i x_ij^2 w_j
     y = x * w
     (y * y * 0.5).sum().backward()
-    assert x.grad is not None and w.grad is not None
+    assert x.grad is not None and w.grad is not None, "backward() should give both x and w a gradient"
     np.testing.assert_allclose(x.grad.to_numpy(), [[0.25, 2.0], [0.75, 4.0]])
     np.testing.assert_allclose(w.grad.to_numpy(), [5.0, -20.0])

@@ -96,9 +96,9 @@ def test_layout_forward(t: Tensor, d: DataObject) -> None:
     n = t.to_numpy()
     permuted = t.permute(*order)
     assert_matches_numpy(permuted, np.transpose(n, order))
-    assert permuted._tensor._storage is t._tensor._storage  # a view, not a copy
+    assert permuted._tensor._storage is t._tensor._storage, "permute() should return a view sharing the storage, not a copy"  # a view, not a copy
     flat = permuted.contiguous()
-    assert flat.is_contiguous()
+    assert flat.is_contiguous(), f"contiguous() should give a contiguous tensor, got strides {flat._tensor.strides} for shape {flat.shape}"
     assert_matches_numpy(flat.view(t.size), np.transpose(n, order).reshape(-1))
 
 
@@ -186,7 +186,7 @@ def test_broadcast_gradient_is_summed(ts: Tuple[Tensor, Tensor]) -> None:
     (a + b).sum().backward()
     out_shape = np.broadcast_shapes(a.shape, b.shape)
     for x in (a, b):
-        assert x.grad is not None and x.grad.shape == x.shape
+        assert x.grad is not None and x.grad.shape == x.shape, f"input of shape {x.shape} should get a gradient of its shape, got {None if x.grad is None else x.grad.shape}"
         uses = int(np.prod(out_shape)) // x.size
         np.testing.assert_allclose(x.grad.to_numpy(), np.full(x.shape, float(uses)))
 

@@ -20,9 +20,9 @@ def test_to_backend_moves_parameters_without_copying() -> None:
     storages = [p.value._tensor._storage for p in model.parameters()]
     to_backend(model, FastTensorBackend)
     for parameter, old, storage in zip(model.parameters(), before, storages):
-        assert parameter.value.backend is FastTensorBackend
-        assert parameter.value.requires_grad
-        assert parameter.value._tensor._storage is storage
+        assert parameter.value.backend is FastTensorBackend, f"to_backend should put every parameter on FastTensorBackend, got {parameter.value.backend}"
+        assert parameter.value.requires_grad, "a moved parameter should still require gradients"
+        assert parameter.value._tensor._storage is storage, "to_backend should share the parameter's storage, not copy it"
         np.testing.assert_array_equal(parameter.value.to_numpy(), old)
 
 
@@ -48,6 +48,6 @@ def test_fast_training_learns_a_dataset() -> None:
     result = FastTrain(10).train(
         data, 0.5, max_epochs=40, log_fn=lambda *entry: logged.append(entry), log_every=20
     )
-    assert len(result.losses) == 40 and [entry[0] for entry in logged] == [20, 40]
-    assert result.losses[-1] < result.losses[0]
+    assert len(result.losses) == 40 and [entry[0] for entry in logged] == [20, 40], f"expected 40 losses and logs at epochs [20, 40], got {len(result.losses)} losses and logs at {[entry[0] for entry in logged]}"
+    assert result.losses[-1] < result.losses[0], f"the loss should fall: first epoch {result.losses[0]}, last {result.losses[-1]}"
     assert result.accuracy >= 0.9, result

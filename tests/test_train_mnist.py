@@ -33,9 +33,9 @@ def test_mnist_cnn_forward_matches_numpy() -> None:
     h = h.reshape(2, 8, 7, 4, 7, 4).mean(axis=(3, 5)).reshape(2, 392)
     h = np.maximum(h @ w["linear1.weight"].T + w["linear1.bias"], 0)
     expected = h @ w["linear2.weight"].T + w["linear2.bias"]
-    assert out.shape == (2, 10)
+    assert out.shape == (2, 10), f"2 images should give logits of shape (2, 10), got {out.shape}"
     np.testing.assert_allclose(out, expected, rtol=1e-4, atol=1e-5)  # float32
-    assert model.mid.shape == (2, 4, 28, 28) and model.out.shape == (2, 8, 28, 28)
+    assert model.mid.shape == (2, 4, 28, 28) and model.out.shape == (2, 8, 28, 28), f"forward should keep the feature maps: mid (2, 4, 28, 28) and out (2, 8, 28, 28), got {None if model.mid is None else model.mid.shape} and {None if model.out is None else model.out.shape}"
 
 
 @pytest.mark.task4_5
@@ -50,7 +50,7 @@ def test_mnist_cnn_learns_digits() -> None:
     random.seed(0)
     model = MnistCNN()
     history = train(model, data.x_train[:1500], data.y_train[:1500], epochs=2, lr=3e-3, log_fn=None)
-    assert history["loss"][1] < history["loss"][0]
+    assert history["loss"][1] < history["loss"][0], f"the loss should fall from epoch 1 to 2, got {history['loss']}"
     accuracy = np.mean(predict(model, data.x_test[:500]) == data.y_test[:500])
     assert accuracy > 0.7, f"test accuracy {accuracy:.3f} after 2 short epochs"
 
@@ -99,4 +99,4 @@ def test_sentence_cnn_learns_a_toy_sentiment_task() -> None:
     accuracies = train_sentences(model, (sequences[:240], y[:240]), (sequences[240:], y[240:]), epochs=5,
                                  batch_size=20, lr=3e-2, log=False)
     assert accuracies[-1] > 0.9, accuracies
-    assert predict_sentences(model, sequences[:4]).shape == (4,)
+    assert predict_sentences(model, sequences[:4]).shape == (4,), f"predict_sentences of 4 sentences should give 4 labels, got shape {predict_sentences(model, sequences[:4]).shape}"
