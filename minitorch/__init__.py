@@ -54,6 +54,7 @@ from .fast_ops import FastOps
 from .fused import cat, clamp
 from .grad_check import grad_central_difference, grad_check
 from .guards import NanGuardCallback, NonFiniteError
+from .init import set_seed
 from .interpret import ClassificationInterpretation
 from .layers import (
     GELU,
@@ -296,6 +297,7 @@ __all__ = [
     "ProgressCallback",
     "ShowGraphCallback",
     "NanGuardCallback",
+    "set_seed",
     "NonFiniteError",
     "LRFinder",
     "valley",
