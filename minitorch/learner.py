@@ -500,7 +500,7 @@ class Learner:
 
     def get_preds(self, ds_idx: int = 1, dl: Any = None, with_input: bool = False,
                   with_decoded: bool = False, with_loss: bool = False, act: Any = None,
-                  cbs: Any = None) -> tuple:
+                  cbs: Any = None, reorder: bool = True) -> tuple:
         """Predictions on a whole DataLoader, after the loss's activation (softmax for cross-entropy).
 
         Args:
@@ -511,13 +511,14 @@ class Learner:
             with_loss: also return the loss of every example.
             act: the activation (default: from the loss function).
             cbs: extra callbacks for this pass.
+            reorder: rows in data-set order, as fast.ai (False: in the order the loader visited them).
 
         Returns:
             ``(inputs?, preds, targets, decoded?, losses?)`` as numpy arrays,
             in fast.ai's order (targets None when the data has none).
         """
         act = loss_activation(self.loss_func) if act is None else act
-        gather = GatherPredsCallback(with_input=with_input, with_loss=with_loss)
+        gather = GatherPredsCallback(with_input=with_input, with_loss=with_loss, reorder=reorder)
         with self.added_cbs([gather] + listify(cbs)), self.no_logging():
             self._do_epoch_validate(ds_idx, dl)
         self.dl = None
