@@ -152,6 +152,12 @@ def _enable_cache(dispatcher: Any, stamp: str) -> None:
 FAST_MATH = frozenset({"reassoc", "contract", "arcp", "nsz", "afn"})
 
 
+def _options_key(options: dict) -> str:
+    """Compile options as stable text (sets sorted: their order changes between processes)."""
+    return ";".join(f"{k}={sorted(v) if isinstance(v, (set, frozenset)) else v!r}"
+                    for k, v in sorted(options.items()))
+
+
 def kernel(
     watch: Sequence[ModuleType] = (),
     **options: Any,
@@ -174,7 +180,9 @@ def kernel(
     if options.get("fastmath") is True:
         options["fastmath"] = set(FAST_MATH)
     options.pop("cache", None)
-    stamp = fingerprint(watch)
+    # numba's cache key leaves out compile flags: without them in the stamp, a
+    # kernel whose flags changed (fastmath) would keep loading its old machine code.
+    stamp = f"{fingerprint(watch)}|{_options_key(options)}"
 
     def decorate(fn: Callable[..., Any]) -> Any:
         dispatcher = numba.njit(**options)(fn)

@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 
 import minitorch
 from minitorch import Scalar, channel_kernels, fused
+from minitorch.jit import kernel
 from minitorch.operators import EPS
 from minitorch.tensor import Tensor
 
@@ -108,6 +109,22 @@ def test_scalar_autodiff_follows_ieee() -> None:
     assert Scalar(1000.0).exp().data == math.inf
     assert (Scalar(1.0) / Scalar(0.0)).data == math.inf
     assert math.isnan(Scalar(math.nan).relu().data)
+
+
+@kernel(fastmath=True)
+def _clip_kernel(x: np.ndarray, lo: float, hi: float) -> np.ndarray:
+    """A clamp written with comparisons, the way fast-math flags can break it."""
+    out = np.empty_like(x)
+    for i in range(x.shape[0]):
+        v = x[i]
+        out[i] = lo if v < lo else (hi if v > hi else v)
+    return out
+
+
+def test_kernels_fastmath_keeps_nan_and_inf() -> None:
+    # numba's own fastmath=True promises "no NaN": this loop then returned 0.0 for NaN.
+    x = np.array([math.nan, -1.0, 3.0, 8.0, math.inf, -math.inf])
+    np.testing.assert_array_equal(_clip_kernel(x, 0.0, 6.0), [math.nan, 0, 3, 6, 6, 0])
 
 
 def test_fused_clamp_keeps_nan_and_passes_its_gradient() -> None:
