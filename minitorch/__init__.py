@@ -53,6 +53,8 @@ from .fast_conv import Conv1dFun, Conv2dFun, conv1d, conv2d
 from .fast_ops import FastOps
 from .fused import cat, clamp
 from .grad_check import grad_central_difference, grad_check
+from .guards import NanGuardCallback, NonFiniteError
+from .init import set_seed
 from .interpret import ClassificationInterpretation
 from .layers import (
     GELU,
@@ -294,6 +296,9 @@ __all__ = [
     "Recorder",
     "ProgressCallback",
     "ShowGraphCallback",
+    "NanGuardCallback",
+    "set_seed",
+    "NonFiniteError",
     "LRFinder",
     "valley",
     "minimum",

@@ -33,8 +33,19 @@ from typing import Tuple
 
 import numpy as np
 
-from .jit import kernel
+from .jit import inline, kernel
 from .parallel import parallel_tasks
+
+
+@inline
+def _unclipped(v: float, lo: float, hi: float) -> bool:
+    """Whether ``clip(v, lo, hi)`` let ``v`` through, so its gradient passes.
+
+    Written as "not clipped" rather than ``lo < v < hi`` so that a NaN, which
+    the clip passes through, passes its gradient too (as in PyTorch) instead
+    of being silently dropped from the sums.
+    """
+    return not (v <= lo or v >= hi)
 
 
 @kernel(nogil=True, fastmath=True)
@@ -106,7 +117,7 @@ def _bn_grad_sums_kernel(g: np.ndarray, x: np.ndarray, y: np.ndarray, bounds: np
         for b in range(g.shape[0]):
             gp, xp, yp = g[b, c], x[b, c], y[b, c]
             for i in range(gp.shape[0]):
-                if lo < yp[i] < hi:
+                if _unclipped(yp[i], lo, hi):
                     total += gp[i]
                     total_x += gp[i] * (xp[i] - m) * s
         sum_g[c] = total
@@ -128,7 +139,7 @@ def _bn_grad_input_kernel(dx: np.ndarray, g: np.ndarray, x: np.ndarray, y: np.nd
         a, q = mean_g[c], mean_gx[c]
         gp, xp, yp, dp = g[b, c], x[b, c], y[b, c], dx[b, c]
         for i in range(gp.shape[0]):
-            gi = gp[i] if lo < yp[i] < hi else zero
+            gi = gp[i] if _unclipped(yp[i], lo, hi) else zero
             dp[i] = k * (gi - a - (xp[i] - m) * s * q)
 
 
@@ -184,7 +195,7 @@ def _clamp_forward_kernel(out: np.ndarray, x: np.ndarray, bounds: np.ndarray,
 @kernel(nogil=True, fastmath=True)
 def _clamp_backward_kernel(dx: np.ndarray, g: np.ndarray, x: np.ndarray, bounds: np.ndarray,
                            block: int, first: int, last: int) -> None:
-    """Block ``task``: ``dx = g`` where ``lo < x < hi``, else 0."""
+    """Block ``task``: ``dx = g`` where the clamp let ``x`` through (``lo < x < hi``, or NaN), else 0."""
     lo, hi = bounds[0], bounds[1]
     zero = bounds[0] - bounds[0]
     for task in range(first, last):
@@ -192,8 +203,7 @@ def _clamp_backward_kernel(dx: np.ndarray, g: np.ndarray, x: np.ndarray, bounds:
         grad = g[task * block : (task + 1) * block]
         dst = dx[task * block : (task + 1) * block]
         for i in range(src.shape[0]):
-            inside = (src[i] > lo) & (src[i] < hi)
-            dst[i] = grad[i] if inside else zero
+            dst[i] = grad[i] if _unclipped(src[i], lo, hi) else zero
 
 
 BLOCK = 1 << 16

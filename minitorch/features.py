@@ -24,6 +24,7 @@ from .backends import layer_backend
 from .data import DataLoaders
 from .learner import Learner
 from .module import Module
+from .progress import progress
 
 
 def compute_features(model: Module, loader: Any, n_inp: int = 1) -> Tuple[np.ndarray, np.ndarray]:
@@ -37,13 +38,15 @@ def compute_features(model: Module, loader: Any, n_inp: int = 1) -> Tuple[np.nda
 
     Returns:
         ``(features, targets)``: float32 outputs and the targets, each concatenated over the batches.
+
+    A long run shows its progress (a bar, or lines in a log: see ``progress.progress``).
     """
     modes = [(m, m.training) for _, m in model.named_modules()]  # each module's mode, restored after
     model.eval()
     feats, targets = [], []
     try:
         with no_grad():
-            for batch in loader:
+            for batch in progress(loader, "features"):
                 feats.append(model(*batch[:n_inp]).to_numpy().astype(np.float32))
                 targets.append(np.asarray(batch[n_inp]))
     finally:

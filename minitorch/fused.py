@@ -178,7 +178,8 @@ class BatchNorm(Function):
 def _planes(t: Tensor) -> np.ndarray:
     """``t`` as a contiguous ``(N, C, S)`` array (``S`` = the product of the dims after C)."""
     a = np.ascontiguousarray(as_array(t))
-    return a.reshape(a.shape[0], a.shape[1], -1)
+    # The plane size spelled out, not -1: numpy cannot infer it for an empty batch.
+    return a.reshape(a.shape[0], a.shape[1], int(np.prod(a.shape[2:], dtype=np.int64)))
 
 
 def batch_norm(
@@ -222,9 +223,11 @@ def batch_norm(
     if batch_stats:
         a = _planes(x)
         count = a.shape[0] * a.shape[2]
-        if count < 2 and training:
+        if count < 2 and (training or count == 0):
+            # As PyTorch: one value has no variance, and an empty batch has no statistics at all.
             raise ValueError(
-                f"batch norm in training needs more than one value per channel, got input {x.shape}"
+                f"batch norm with batch statistics needs more than one value per channel, "
+                f"got input of shape {x.shape}"
             )
         mean, var = channel_kernels.channel_stats(a)
         if training and running_mean is not None and running_var is not None:

@@ -13,13 +13,15 @@ the spread of the random weights so that a layer keeps its input's variance:
 ``fan_in`` is the number of inputs feeding one output: ``in_features`` for a
 linear layer, ``in_channels / groups * kernel area`` for a convolution.
 Random numbers come from numpy's global generator: ``np.random.seed(0)``
-makes a model's initial weights reproducible.
+makes a model's initial weights reproducible; :func:`set_seed` also seeds
+Python's ``random``, which dropout draws from.
 """
 
 from __future__ import annotations
 
 import math
-from typing import Optional, Sequence, Tuple
+import random
+from typing import Any, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -96,4 +98,26 @@ def constant(
     return _tensor(np.full(tuple(shape), value), backend, dtype)
 
 
-__all__ = ["fans", "uniform", "normal", "kaiming_uniform", "xavier_uniform", "bias_uniform", "constant"]
+def set_seed(seed: Optional[int]) -> None:
+    """Seed numpy's global generator (weight initialisation) and Python's ``random`` (dropout).
+
+    fast.ai's ``set_seed``: with the same seed, building and training a model
+    repeats exactly. ``None`` leaves both generators as they are.
+    """
+    if seed is not None:
+        random.seed(seed)
+        np.random.seed(seed)
+
+
+def data_seed(dls: Any) -> Optional[int]:
+    """The seed the loaders were made with (``dls.seed`` or ``dls.train.seed``), or None.
+
+    The learner builders (``vision_learner``, ``text_classifier_learner``)
+    seed the new head with it, so that ``seed=`` given to the loaders makes
+    the whole run repeatable, not only the data order.
+    """
+    seed = getattr(dls, "seed", None)
+    return seed if seed is not None else getattr(getattr(dls, "train", None), "seed", None)
+
+
+__all__ = ["set_seed", "data_seed", "fans", "uniform", "normal", "kaiming_uniform", "xavier_uniform", "bias_uniform", "constant"]

@@ -143,6 +143,21 @@ def _enable_cache(dispatcher: Any, stamp: str) -> None:
             pass
 
 
+# numba's ``fastmath=True`` turns on every LLVM fast-math flag, including
+# "nnan" and "ninf": a promise that no NaN or infinity ever occurs, which lets
+# the compiler fold ``x != x`` to False and ``min(max(x, 0), 6)`` to a result
+# that drops a NaN (measured: clamp(NaN) gave 0.0). Real data breaks that
+# promise, so kernels get the flags that make loops fast (reassociating sums
+# into SIMD lanes, fused multiply-add, reciprocals) and keep IEEE NaN and inf.
+FAST_MATH = frozenset({"reassoc", "contract", "arcp", "nsz", "afn"})
+
+
+def _options_key(options: dict) -> str:
+    """Compile options as stable text (sets sorted: their order changes between processes)."""
+    return ";".join(f"{k}={sorted(v) if isinstance(v, (set, frozenset)) else v!r}"
+                    for k, v in sorted(options.items()))
+
+
 def kernel(
     watch: Sequence[ModuleType] = (),
     **options: Any,
@@ -155,13 +170,19 @@ def kernel(
         options: passed to ``numba.njit`` (``parallel=True``, ``fastmath=True``, ...).
             ``error_model`` defaults to ``"numpy"``: ``1 / 0`` gives ``inf``
             like numpy instead of raising, which also lets loops vectorize.
+            ``fastmath=True`` means :data:`FAST_MATH`: numba's own ``True``
+            would also let the compiler assume there are no NaNs or infinities.
 
     Returns:
         The decorator.
     """
     options.setdefault("error_model", "numpy")
+    if options.get("fastmath") is True:
+        options["fastmath"] = set(FAST_MATH)
     options.pop("cache", None)
-    stamp = fingerprint(watch)
+    # numba's cache key leaves out compile flags: without them in the stamp, a
+    # kernel whose flags changed (fastmath) would keep loading its old machine code.
+    stamp = f"{fingerprint(watch)}|{_options_key(options)}"
 
     def decorate(fn: Callable[..., Any]) -> Any:
         dispatcher = numba.njit(**options)(fn)

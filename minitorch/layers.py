@@ -43,6 +43,18 @@ def _pair(x: IntOrPair) -> Tuple[int, int]:
     return (int(x), int(x)) if isinstance(x, (int, np.integer)) else (int(x[0]), int(x[1]))
 
 
+def _require_positive(layer: str, **sizes: Any) -> None:
+    """Raise ``ValueError`` naming the first size that is not a positive int (or tuple of them).
+
+    A zero size would otherwise fail much later and far away (a division by
+    zero in the weight initialisation, an empty output), as PyTorch checks too.
+    """
+    for name, value in sizes.items():
+        values = value if isinstance(value, (tuple, list)) else (value,)
+        if not all(isinstance(v, (int, np.integer)) and v > 0 for v in values):
+            raise ValueError(f"{layer}: {name} must be a positive int (or one per dim), got {value!r}")
+
+
 # ## Fully connected
 
 
@@ -65,6 +77,7 @@ class Linear(Module):
         backend: Optional[TensorBackend] = None, dtype: DTypeLike = None,
     ) -> None:
         super().__init__()
+        _require_positive(type(self).__name__, in_features=in_features, out_features=out_features)
         b = _backend(backend)
         self.in_features, self.out_features = in_features, out_features
         self.weight = Parameter(init.kaiming_uniform((out_features, in_features), backend=b, dtype=dtype), "weight")
@@ -90,6 +103,8 @@ class _ConvNd(Module):
         dilation: Any, groups: int, bias: bool, backend: Optional[TensorBackend], dtype: DTypeLike,
     ) -> None:
         super().__init__()
+        _require_positive(type(self).__name__, in_channels=in_channels, out_channels=out_channels,
+                          groups=groups, kernel_size=kernel_size, stride=stride, dilation=dilation)
         if in_channels % groups or out_channels % groups:
             raise ValueError(
                 f"in_channels ({in_channels}) and out_channels ({out_channels}) must both be "

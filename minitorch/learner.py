@@ -43,6 +43,7 @@ from .callbacks import (
     TrainEvalCallback,
 )
 from .freeze import freeze_groups, lrs_for_groups, norm_params, requires_grad, trainable_params
+from .guards import NanGuardCallback, check_lr, check_n_epoch
 from .hypers import param_groups, write_hyper
 from .learner_io import load_learner
 from .metrics import as_metric
@@ -107,7 +108,8 @@ class Learner:
         wd: weight decay for every fit (None: the optimizer's default).
         moms: momentum (Adam's beta1) at the start, middle and end of a one-cycle fit.
         train_bn: keep normalisation layers trainable in frozen groups.
-        default_cbs: install ``TrainEvalCallback``, ``Recorder`` and ``ProgressCallback``.
+        default_cbs: install ``TrainEvalCallback``, ``Recorder``, ``ProgressCallback`` and
+            ``NanGuardCallback`` (stops at the first NaN/inf loss or gradient; see ``guards.py``).
     """
 
     def __init__(
@@ -151,7 +153,7 @@ class Learner:
         self.yb: tuple = ()
         self.cbs: List[Callback] = []
         if default_cbs:
-            self.add_cbs([TrainEvalCallback(), Recorder(), ProgressCallback()])
+            self.add_cbs([TrainEvalCallback(), Recorder(), ProgressCallback(), NanGuardCallback()])
         self.add_cbs(cbs)
         self("after_create")
 
@@ -383,7 +385,13 @@ class Learner:
             wd: weight decay (default: the Learner's ``wd``, else the optimizer's).
             cbs: callbacks for this fit only.
             reset_opt: build a fresh optimizer (forgetting its state) first.
+
+        Raises:
+            ValueError: ``n_epoch`` below 1, or a learning rate that is not a finite positive number.
+            NonFiniteError: from ``NanGuardCallback``, at a NaN/inf loss or gradient.
         """
+        check_n_epoch(n_epoch)
+        check_lr(self.lr if lr is None else lr)
         with self.added_cbs(cbs):
             if reset_opt or self.opt is None:
                 self.create_opt()
@@ -421,6 +429,8 @@ class Learner:
             wd, cbs, reset_opt: as for ``fit``.
             moms: (start, middle, end) momentum; default ``self.moms``.
         """
+        check_n_epoch(n_epoch)
+        check_lr(self.lr if lr_max is None else lr_max, "lr_max")
         if self.opt is None:
             self.create_opt()
         peaks = self._lrs(self.lr if lr_max is None else lr_max)
@@ -447,8 +457,12 @@ class Learner:
             pct_start, div: of the unfrozen one-cycle fit.
             **kwargs: passed to both ``fit_one_cycle`` calls (``wd``, ``cbs``, ``moms``).
         """
+        check_n_epoch(epochs, "epochs")
+        check_n_epoch(freeze_epochs, "freeze_epochs", minimum=0)
+        check_lr(base_lr, "base_lr")
         self.freeze()
-        self.fit_one_cycle(freeze_epochs, slice(base_lr), pct_start=0.99, **kwargs)
+        if freeze_epochs:
+            self.fit_one_cycle(freeze_epochs, slice(base_lr), pct_start=0.99, **kwargs)
         base_lr /= 2
         self.unfreeze()
         self.fit_one_cycle(epochs, slice(base_lr / lr_mult, base_lr), pct_start=pct_start, div=div, **kwargs)
@@ -465,6 +479,8 @@ class Learner:
         """
         from .lr_finder import lr_find
 
+        check_lr(start_lr, "start_lr")
+        check_lr(end_lr, "end_lr")
         return lr_find(self, start_lr, end_lr, num_it, stop_div, show_plot, suggest_funcs)
 
     # ## Evaluation and prediction
@@ -484,7 +500,7 @@ class Learner:
 
     def get_preds(self, ds_idx: int = 1, dl: Any = None, with_input: bool = False,
                   with_decoded: bool = False, with_loss: bool = False, act: Any = None,
-                  cbs: Any = None) -> tuple:
+                  cbs: Any = None, reorder: bool = True) -> tuple:
         """Predictions on a whole DataLoader, after the loss's activation (softmax for cross-entropy).
 
         Args:
@@ -495,13 +511,14 @@ class Learner:
             with_loss: also return the loss of every example.
             act: the activation (default: from the loss function).
             cbs: extra callbacks for this pass.
+            reorder: rows in data-set order, as fast.ai (False: in the order the loader visited them).
 
         Returns:
             ``(inputs?, preds, targets, decoded?, losses?)`` as numpy arrays,
             in fast.ai's order (targets None when the data has none).
         """
         act = loss_activation(self.loss_func) if act is None else act
-        gather = GatherPredsCallback(with_input=with_input, with_loss=with_loss)
+        gather = GatherPredsCallback(with_input=with_input, with_loss=with_loss, reorder=reorder)
         with self.added_cbs([gather] + listify(cbs)), self.no_logging():
             self._do_epoch_validate(ds_idx, dl)
         self.dl = None

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any, Callable, Dict, Sequence, Tuple
 import numpy as np
 
 from .callbacks import CancelFitException, CancelValidException, ParamScheduler
+from .guards import NanGuardCallback
 from .schedule import sched_exp
 
 if TYPE_CHECKING:
@@ -160,7 +161,9 @@ def lr_find(learn: "Learner", start_lr: float = 1e-7, end_lr: float = 10, num_it
     """
     suggest_funcs = (valley,) if suggest_funcs is None else tuple(suggest_funcs)
     n_epoch = num_it // len(learn.dls.train) + 1
-    with learn.no_logging():
+    # The finder watches the loss itself (a diverging loss ends the run, and the
+    # weights are restored), so the NaN guard, which would raise, steps aside.
+    with learn.no_logging(), learn.removed_cbs(NanGuardCallback):
         learn.fit(n_epoch, cbs=LRFinder(start_lr, end_lr, num_it, stop_div))
     rec = learn.recorder
     # Leave out the first tenth (the average is still warming up) and the last 5 (divergence).

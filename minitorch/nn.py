@@ -164,14 +164,26 @@ def _dim_arg(input: Tensor, dim: Union[int, Tensor]) -> int:
     return input._dim(int(dim))
 
 
+def _nonempty(input: Tensor, dim: int, name: str) -> int:
+    """``dim``, after checking that it has entries: an empty one has no maximum (PyTorch raises too)."""
+    if input.shape[dim] == 0:
+        raise ValueError(f"{name}() over dim {dim} of size 0 (input shape {input.shape}): an empty dim has no maximum")
+    return dim
+
+
 def max(input: Tensor, dim: Optional[Union[int, Tensor]] = None) -> Tensor:
     """The maximum of ``input`` along ``dim`` (kept with size 1), or of all of it (shape ``(1,)``).
 
-    Gradients flow to the maximal entry (shared equally between ties).
+    Gradients flow to the maximal entry (shared equally between ties). NaN
+    entries make the maximum NaN, as ``numpy.max``.
+
+    Raises:
+        ValueError: if ``dim`` (or the whole tensor) is empty.
     """
     if dim is None:
-        return Max.apply(input.contiguous().view(input.size), 0)
-    return Max.apply(input, _dim_arg(input, dim))
+        flat = input.contiguous().view(input.size)
+        return Max.apply(flat, _nonempty(flat, 0, "max"))
+    return Max.apply(input, _nonempty(input, _dim_arg(input, dim), "max"))
 
 
 def argmax(input: Tensor, dim: Union[int, Tensor]) -> Tensor:
@@ -188,7 +200,7 @@ def argmax(input: Tensor, dim: Union[int, Tensor]) -> Tensor:
         A float tensor of 1.0/0.0 of ``input``'s shape; e.g. ``[[1, 5, 5]]``
         along dim 1 gives ``[[0, 1, 1]]``.
     """
-    dim = _dim_arg(input, dim)
+    dim = _nonempty(input, _dim_arg(input, dim), "argmax")
     # BEGIN SOLUTION task4_4
     return input.f.eq_zip(input, max_reduce(input, dim))
     # END SOLUTION

@@ -3,15 +3,26 @@
 Each function takes and returns plain Python floats. Comparisons return
 1.0/0.0 (not bools) so that they can flow through arithmetic, the way the
 tensor kernels of later modules treat them.
+
+Real data holds NaNs and infinities, so the operators follow IEEE 754
+arithmetic, as numpy and the compiled kernels of Module 3 do: a NaN in gives
+a NaN out, ``inv(0.0)`` is ``inf``, ``exp(1000.0)`` is ``inf`` and
+``log(-1.0)`` is ``nan``. Python's ``math`` raises instead
+(``ValueError: math domain error``, ``OverflowError``,
+``ZeroDivisionError``), so ``log``, ``exp``, ``inv`` and the backward
+functions that divide check those few inputs first.
 """
 
 from __future__ import annotations
 
 import math
+import sys
 from typing import Callable, Iterable, List
 
 # Keeps log() finite at 0; small enough not to disturb gradient checks.
 EPS = 1e-6
+# The largest x whose exp(x) is a finite float (about 709.78): exp overflows above it.
+EXP_MAX = math.log(sys.float_info.max)
 
 
 # ## Task 0.1: basic operators
@@ -60,9 +71,13 @@ def eq(x: float, y: float) -> float:
 
 
 def max(x: float, y: float) -> float:
-    """Return the larger of ``x`` and ``y`` (either one when they are equal)."""
+    """Return the larger of ``x`` and ``y`` (either one when they are equal).
+
+    NaN wins: if ``x`` or ``y`` is NaN the result is NaN, as ``numpy.maximum``
+    gives (``x > y`` is False whenever a NaN is involved, so test ``x`` for NaN).
+    """
     # BEGIN SOLUTION task0_1
-    return x if x > y else y
+    return x if x > y or math.isnan(x) else y
     # END SOLUTION
 
 
@@ -88,23 +103,25 @@ def sigmoid(x: float) -> float:
 
 
 def relu(x: float) -> float:
-    """Return ``x`` if ``x > 0`` else 0.0."""
+    """Return 0.0 if ``x <= 0`` else ``x``: NaN stays NaN (every comparison with NaN is False)."""
     # BEGIN SOLUTION task0_1
-    return x if x > 0 else 0.0
+    return 0.0 if x <= 0.0 else x
     # END SOLUTION
 
 
 def log(x: float) -> float:
-    """Natural logarithm, kept finite at 0 by adding ``EPS``."""
+    """Natural logarithm of ``x + EPS``: finite at 0, ``-inf`` at ``-EPS``, NaN below (IEEE)."""
     # BEGIN SOLUTION task0_1
-    return math.log(x + EPS)
+    if x + EPS > 0.0:
+        return math.log(x + EPS)
+    return -math.inf if x + EPS == 0.0 else math.nan
     # END SOLUTION
 
 
 def exp(x: float) -> float:
-    """Return :math:`e^x`."""
+    """Return :math:`e^x`; ``inf`` (not ``OverflowError``) for ``x > EXP_MAX``."""
     # BEGIN SOLUTION task0_1
-    return math.exp(x)
+    return math.inf if x > EXP_MAX else math.exp(x)
     # END SOLUTION
 
 
@@ -116,17 +133,18 @@ def log_back(x: float, d: float) -> float:
         d: the derivative flowing back from ``log``'s output.
 
     Returns:
-        ``d / (x + EPS)``.
+        ``d / (x + EPS)``; where ``x + EPS`` is 0, ``d`` times an infinity of
+        that zero's sign (IEEE division, as ``inv`` does), never an error.
     """
     # BEGIN SOLUTION task0_1
-    return d / (x + EPS)
+    return d / (x + EPS) if x + EPS != 0.0 else d * math.copysign(math.inf, x + EPS)
     # END SOLUTION
 
 
 def inv(x: float) -> float:
-    """Return ``1 / x``."""
+    """Return ``1 / x``; ``1 / 0.0`` is ``inf`` and ``1 / -0.0`` is ``-inf`` (IEEE), not an error."""
     # BEGIN SOLUTION task0_1
-    return 1.0 / x
+    return 1.0 / x if x != 0.0 else math.copysign(math.inf, x)
     # END SOLUTION
 
 
@@ -134,14 +152,14 @@ def inv_back(x: float, d: float) -> float:
     r"""Backward of ``inv``: :math:`d \cdot (-\frac{1}{x^2})`.
 
     Args:
-        x: the input ``inv`` was called with (non-zero).
+        x: the input ``inv`` was called with.
         d: the derivative flowing back from ``inv``'s output.
 
     Returns:
-        ``-d / x**2``.
+        ``-d / x**2``; where ``x**2`` is 0, ``-d * inf`` (IEEE), never an error.
     """
     # BEGIN SOLUTION task0_1
-    return -d / (x * x)
+    return -d / (x * x) if x * x != 0.0 else -d * math.inf
     # END SOLUTION
 
 
@@ -153,10 +171,10 @@ def relu_back(x: float, d: float) -> float:
         d: the derivative flowing back from ``relu``'s output.
 
     Returns:
-        ``d`` if ``x > 0`` else ``0.0``.
+        ``0.0`` if ``x <= 0`` else ``d``: at a NaN ``x`` the gradient passes, as in PyTorch.
     """
     # BEGIN SOLUTION task0_1
-    return d if x > 0 else 0.0
+    return 0.0 if x <= 0.0 else d
     # END SOLUTION
 
 
@@ -277,5 +295,5 @@ def prod(ls: Iterable[float]) -> float:
 __all__: List[str] = [
     "mul", "id", "add", "neg", "lt", "eq", "max", "is_close", "sigmoid", "relu",
     "log", "exp", "inv", "log_back", "inv_back", "relu_back", "map", "zipWith",
-    "reduce", "negList", "addLists", "sum", "prod", "EPS",
+    "reduce", "negList", "addLists", "sum", "prod", "EPS", "EXP_MAX",
 ]

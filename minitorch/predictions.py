@@ -19,7 +19,11 @@ A custom loss can say what it wants with ``activation``/``decodes``
 attributes (functions on numpy arrays).
 
 ``GatherPredsCallback`` collects outputs, targets (and, on request, inputs
-and per-example losses) over a pass; ``Learner.get_preds`` uses it.
+and per-example losses) over a pass; ``Learner.get_preds`` uses it. A
+loader may visit the examples out of data-set order (shuffled, or sorted by
+length as text loaders do); one that says which order through
+``order(epoch)`` (``minitorch.data.DataLoader`` and its subclasses do) gets
+its rows put back in data-set order, as fast.ai's ``get_preds(reorder=True)``.
 """
 
 from __future__ import annotations
@@ -108,6 +112,35 @@ def per_item_loss(loss_func: Any, pred: Any, *yb: Any) -> Array:
                      for i in range(n)])
 
 
+def visit_order(dl: Any) -> Optional[Array]:
+    """The example indices ``dl``'s next pass will visit, in order, or None if it cannot tell.
+
+    Call it before iterating: a ``DataLoader`` counts its passes (``epoch``)
+    and may visit a different order in each.
+    """
+    order = getattr(dl, "order", None)
+    if not callable(order):
+        return None
+    return np.asarray(order(getattr(dl, "epoch", None)), dtype=np.int64)
+
+
+def data_set_order(visited: Array, n_rows: int) -> Array:
+    """The permutation putting ``n_rows`` rows gathered in ``visited`` order back in data-set order.
+
+    ``rows[data_set_order(visited, len(rows))]`` has the rows sorted by
+    example index: row ``i`` is example ``i`` after a whole pass, and the
+    visited examples in index order after a pass that dropped some
+    (``drop_last``).
+
+    Raises:
+        ValueError: more rows than visited examples (the loader's ``order`` is not what it iterated).
+    """
+    if n_rows > len(visited):
+        raise ValueError(f"get_preds gathered {n_rows} rows but the loader's order has only "
+                         f"{len(visited)} examples; pass reorder=False")
+    return np.argsort(visited[:n_rows], kind="stable")
+
+
 def _parameters(f: Any) -> Tuple[str, ...]:
     try:
         return tuple(inspect.signature(f).parameters)
@@ -121,14 +154,17 @@ class GatherPredsCallback(Callback):
     Args:
         with_input: keep the inputs too.
         with_loss: compute each example's loss.
+        reorder: return rows in data-set order when the loader tells its
+            visiting order (see :func:`visit_order`); else in loader order.
     """
 
     order = 0
 
-    def __init__(self, with_input: bool = False, with_loss: bool = False) -> None:
-        self.with_input, self.with_loss = with_input, with_loss
+    def __init__(self, with_input: bool = False, with_loss: bool = False, reorder: bool = True) -> None:
+        self.with_input, self.with_loss, self.reorder = with_input, with_loss, reorder
 
     def before_validate(self) -> None:
+        self.visited = visit_order(self.learn.dl) if self.reorder else None
         self.inputs: List[Array] = []
         self.preds: List[Array] = []
         self.targets: List[Array] = []
@@ -159,4 +195,9 @@ class GatherPredsCallback(Callback):
         preds = cat(self.preds)
         if preds is None:
             raise ValueError("get_preds: the DataLoader gave no batches")
-        return cat(self.inputs), preds, cat(self.targets), cat(self.losses)
+        arrays = (cat(self.inputs), preds, cat(self.targets), cat(self.losses))
+        if self.visited is None:
+            return arrays
+        perm = data_set_order(self.visited, len(preds))
+        inputs, preds, targets, losses = (None if a is None else a[perm] for a in arrays)
+        return inputs, preds, targets, losses

@@ -13,7 +13,14 @@ It adapts to where it runs:
   that grows in place;
 - in a terminal: text bars on stderr, table rows printed above them;
 - anywhere else (output piped to a log file, CI): no bars, only the table
-  rows, so the log stays readable.
+  rows and, for a pass that runs longer than ``LOG_AFTER_S`` seconds, a
+  plain line at every tenth of the way with its rate and the time left, so
+  an 18-minute epoch does not leave the log silent until it ends.
+
+The same display serves every step that can take long, through
+:func:`progress_bar` and :func:`progress`: training and validation passes,
+``get_preds``/``validate`` outside a fit, and feature extraction
+(``features.compute_features``).
 
 ``ShowGraphCallback`` redraws the training and validation losses after every
 epoch (in a notebook; elsewhere it draws once at the end of training).
@@ -23,9 +30,13 @@ from __future__ import annotations
 
 import html
 import sys
-from typing import Any, List, Optional, Sequence
+import time
+from typing import Any, Callable, Iterable, Iterator, List, Optional, Sequence
 
 from .callbacks import Callback
+
+# In a log, a pass shorter than this many seconds prints no progress lines.
+LOG_AFTER_S = 5.0
 
 
 def display_mode() -> str:
@@ -41,6 +52,93 @@ def display_mode() -> str:
     if stream is not None and hasattr(stream, "isatty") and stream.isatty():
         return "terminal"
     return "log"
+
+
+def _bar_class(mode: str) -> Any:
+    """tqdm's bar for ``mode``: widgets in a notebook (when ipywidgets is there), text otherwise."""
+    if mode == "notebook":
+        try:
+            import ipywidgets  # noqa: F401 - tqdm.notebook needs it
+            from tqdm.notebook import tqdm as notebook_tqdm
+
+            return notebook_tqdm
+        except ImportError:  # text bars render in notebooks too, less prettily
+            pass
+    from tqdm import tqdm
+
+    return tqdm
+
+
+class LogProgress:
+    """Progress for a log file: one plain line at each tenth of the way, with rate and time left.
+
+    Prints nothing until ``LOG_AFTER_S`` seconds have passed, so quick passes
+    leave the log as it was. Has the methods of a tqdm bar the project uses
+    (``update``, ``set_postfix_str``, ``close``).
+
+    Args:
+        total: steps in the whole pass (None: unknown, nothing is printed).
+        desc: what is running (``"train"``, ``"features"``).
+        clock: seconds since some fixed time (``time.monotonic``; tests pass their own).
+    """
+
+    def __init__(self, total: Optional[int], desc: str,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.total, self.desc, self.clock = total, desc, clock
+        self.n, self.postfix, self.next_tenth = 0, "", 1
+        self.start = clock()
+
+    def update(self, n: int = 1) -> None:
+        self.n += n
+        if not self.total or self.n * 10 < self.next_tenth * self.total:
+            return
+        self.next_tenth = self.n * 10 // self.total + 1
+        elapsed = self.clock() - self.start
+        if elapsed < LOG_AFTER_S:
+            return
+        from tqdm import tqdm
+
+        rate = self.n / elapsed
+        left = tqdm.format_interval((self.total - self.n) / rate)
+        print(f"{self.desc}: {100 * self.n // self.total:3d}% {self.n}/{self.total} "
+              f"[{tqdm.format_interval(elapsed)} elapsed, {left} left, {rate:.3g} it/s]{self.postfix}",
+              flush=True)
+
+    def set_postfix_str(self, s: str = "", refresh: bool = True) -> None:
+        self.postfix = f" {s}" if s else ""
+
+    def close(self) -> None:
+        """Nothing to clear: the lines stay in the log."""
+
+
+def progress_bar(total: Optional[int], desc: str, mode: Optional[str] = None) -> Any:
+    """A progress display for a step of ``total`` parts: a bar, or lines in a log.
+
+    Args:
+        total: the number of parts (batches), or None if unknown.
+        desc: the label.
+        mode: ``"notebook"``, ``"terminal"`` or ``"log"``; detected when None.
+
+    Returns:
+        A tqdm bar (notebook, terminal) or a :class:`LogProgress`; call
+        ``update(1)`` per part and ``close()`` at the end.
+    """
+    mode = mode or display_mode()
+    if mode == "log":
+        return LogProgress(total, desc)
+    return _bar_class(mode)(total=total, desc=desc, leave=False, dynamic_ncols=True)
+
+
+def progress(iterable: Iterable[Any], desc: str, mode: Optional[str] = None) -> Iterator[Any]:
+    """Iterate over ``iterable`` (a DataLoader, a list) while showing a :func:`progress_bar`."""
+    total = len(iterable) if hasattr(iterable, "__len__") else None  # type: ignore[arg-type]
+    bar = progress_bar(total, desc, mode)
+    try:
+        for item in iterable:
+            yield item
+            bar.update(1)
+    finally:
+        bar.close()
 
 
 def _cells(row: Sequence[Any]) -> List[str]:
@@ -75,32 +173,18 @@ class ProgressCallback(Callback):
     """
 
     order = 60
-    _show_bars = False  # until before_fit decides (validate() may run before any fit)
+    _in_fit = False  # validate() and get_preds() run passes outside any fit
     pbar: Any = None
 
     def __init__(self, mode: Optional[str] = None) -> None:
         self.mode = mode
 
-    def _bar_class(self) -> Any:
-        if self._mode == "notebook":
-            try:
-                import ipywidgets  # noqa: F401 - tqdm.notebook needs it
-                from tqdm.notebook import tqdm as notebook_tqdm
-
-                return notebook_tqdm
-            except ImportError:  # text bars render in notebooks too, less prettily
-                pass
-        from tqdm import tqdm
-
-        return tqdm
-
     def before_fit(self) -> None:
         self._mode = self.mode or display_mode()
-        self._show_bars = self._mode != "log"
+        self._in_fit = True
         self.mbar = None
-        if self._show_bars:
-            self.mbar = self._bar_class()(total=self.learn.n_epoch, desc="epochs", leave=False,
-                                          dynamic_ncols=True)
+        if self._mode != "log":  # in a log, an epoch's row is its progress
+            self.mbar = progress_bar(self.learn.n_epoch, "epochs", self._mode)
         self.pbar = None
         self.rows: List[List[str]] = []
         self.handle = None
@@ -139,9 +223,11 @@ class ProgressCallback(Callback):
             print(line, flush=True)
 
     def _launch(self, desc: str) -> None:
-        if self._show_bars:
-            self.pbar = self._bar_class()(total=len(self.learn.dl), desc=desc, leave=False,
-                                          dynamic_ncols=True)
+        # Outside a fit too: get_preds and validate over a large set take long.
+        self._close_pbar()  # one left open by an error that ended the last pass
+        mode = self._mode if self._in_fit else (self.mode or display_mode())
+        total = len(self.learn.dl) if hasattr(self.learn.dl, "__len__") else None
+        self.pbar = progress_bar(total, desc, mode)
 
     def before_train(self) -> None:
         self._launch("train")
@@ -174,6 +260,7 @@ class ProgressCallback(Callback):
 
     def after_fit(self) -> None:
         self._close_pbar()
+        self._in_fit = False
         if self.mbar is not None:
             self.mbar.close()
             self.mbar = None

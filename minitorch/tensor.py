@@ -9,6 +9,8 @@ differentiable ``Function`` (forward and backward), and a backend
 
 from __future__ import annotations
 
+import numbers
+import warnings
 from dataclasses import dataclass
 from typing import (
     TYPE_CHECKING,
@@ -59,6 +61,34 @@ class History:
     last_fn: Optional[Type["Function"]] = None
     ctx: Optional[Context] = None
     inputs: Sequence[Any] = ()
+
+
+def real_array(values: Any, who: str) -> np.ndarray:
+    """``values`` as a numpy array of real numbers (bool, int or float), checked.
+
+    numpy turns ``None`` into NaN, ``"1.5"`` into 1.5 and drops the imaginary
+    part of complex numbers (a warning at most): each is a bug upstream that
+    would otherwise surface far away as NaNs or wrong answers.
+
+    Args:
+        values: a number, a (nested) list of numbers, or an array.
+        who: the caller's name, for the message.
+
+    Raises:
+        TypeError: naming the bad value (or the array's dtype) for anything
+            else: None, strings, complex numbers, objects.
+    """
+    array = np.asarray(values)
+    if array.dtype.kind in "biuf":
+        return array
+    if array.dtype.kind == "O":
+        bad = [v for v in array.flat if not isinstance(v, numbers.Real)]
+        if not bad:
+            return array
+        raise TypeError(f"{who} needs real numbers, got {bad[0]!r} ({type(bad[0]).__name__})")
+    kind = {"c": "complex numbers: take .real or abs() first", "U": "strings: parse them first",
+            "S": "bytes: parse them first"}.get(array.dtype.kind, "not numbers")
+    raise TypeError(f"{who} needs real numbers, got an array of dtype {array.dtype} ({kind})")
 
 
 _tensor_count = 0
@@ -139,8 +169,11 @@ class Tensor:
 
         A C-contiguous float64/float32 array is shared, not copied (writes show
         in both); other arrays are copied, and integer/bool ones become float64.
+
+        Raises:
+            TypeError: for arrays of complex numbers, strings or objects.
         """
-        array = np.asarray(array)
+        array = real_array(array, "Tensor.from_numpy")
         if array.dtype not in (np.float64, np.float32):
             array = array.astype(np.float64)
         array = np.ascontiguousarray(array)
@@ -381,10 +414,16 @@ class Tensor:
         return F.Sum.apply(self, None if dim is None else self._dim(dim))
 
     def mean(self, dim: Optional[int] = None) -> "Tensor":
-        """Average over ``dim`` (kept with size 1), or over everything into shape ``(1,)``."""
-        if dim is None:
-            return self.sum() / self.size
-        return self.sum(dim) / self.shape[self._dim(dim)]
+        """Average over ``dim`` (kept with size 1), or over everything into shape ``(1,)``.
+
+        The mean of nothing is NaN (0 / 0), with a ``RuntimeWarning``, as in
+        PyTorch and numpy.
+        """
+        count = self.size if dim is None else self.shape[self._dim(dim)]
+        if count == 0:
+            warnings.warn(f"mean over an empty {'tensor' if dim is None else f'dim {dim}'} "
+                          f"(shape {self.shape}) is nan", RuntimeWarning, stacklevel=2)
+        return (self.sum() if dim is None else self.sum(dim)) / count
 
     def all(self, dim: Optional[int] = None) -> "Tensor":
         """1.0 if every entry (along ``dim``, or overall) is non-zero, else 0.0."""

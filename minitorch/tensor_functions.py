@@ -18,7 +18,7 @@ from typing import Any, Callable, Optional, Sequence, Tuple, Union
 import numpy as np
 
 from .autodiff import Context, is_grad_enabled, no_grad  # noqa: F401  (re-exported)
-from .tensor import History, Tensor
+from .tensor import History, Tensor, real_array
 from .tensor_data import DTypeLike, TensorData, UserShape, index_view, resolve_dtype
 from .tensor_ops import SimpleBackend, TensorBackend
 
@@ -921,7 +921,9 @@ def tensor(
             tensors stay float32 and everything else becomes float64.
 
     Raises:
-        ValueError: for ragged lists or values that are not numbers.
+        ValueError: for ragged lists.
+        TypeError: for values that are not real numbers (None, strings,
+            complex numbers, objects), naming the first one or the dtype.
     """
     if isinstance(ls, Tensor):
         ls = ls.to_numpy()
@@ -929,9 +931,10 @@ def tensor(
     if isinstance(ls, np.ndarray) and ls.dtype == np.float32:
         default = ls.dtype
     try:
-        array = np.array(ls, dtype=resolve_dtype(dtype, default))
-    except (ValueError, TypeError) as error:
+        raw = real_array(ls, "tensor()")
+    except ValueError as error:  # numpy refuses ragged nesting
         raise ValueError(f"tensor() needs numbers in a rectangular nested list: {error}") from error
+    array = np.array(raw, dtype=resolve_dtype(dtype, default))
     out = Tensor(TensorData(array.reshape(-1), array.shape), backend=backend)
     return out.requires_grad_(True) if requires_grad else out
 

@@ -66,6 +66,19 @@ def test_kernels_get_the_watching_cache() -> None:
     assert add_one(1.5) == 2.5
 
 
+def test_compile_flags_are_part_of_the_cache_key() -> None:
+    """numba's key leaves flags out: a kernel whose fastmath changed must not load its old code."""
+
+    def one(x: float) -> float:
+        return x
+
+    plain, fast = jit.kernel()(one), jit.kernel(fastmath=True)(one)
+    assert type(plain._cache).__name__ == "_WatchingCache"
+    assert plain._cache._stamp != fast._cache._stamp
+    # fastmath=True means the IEEE-keeping flags, spelled in a fixed order.
+    assert "fastmath=['afn', 'arcp', 'contract', 'nsz', 'reassoc']" in fast._cache._stamp
+
+
 @pytest.mark.slow
 @pytest.mark.skipif(not hasattr(numba.core.caching, "IndexDataCacheFile"), reason="numba internals changed")
 def test_concurrent_compiles_and_edits_keep_the_cache_right(tmp_path: Path) -> None:

@@ -54,6 +54,22 @@ def test_relu(a: float) -> None:
         assert relu(a) == 0.0, f"relu({a}) should be 0.0 (negative input), got {relu(a)}"
 
 
+NAN, INF = math.nan, math.inf
+
+
+@pytest.mark.task0_1
+def test_operators_follow_ieee_on_nan_inf_and_zero() -> None:
+    """Like numpy: NaN in gives NaN out; overflow, log of a negative and 1 / 0 give inf or nan, never raise."""
+    assert math.isnan(relu(NAN)) and math.isnan(max(NAN, 1.0)) and math.isnan(max(1.0, NAN))
+    assert relu(-INF) == 0.0 and relu(INF) == INF
+    assert math.isnan(log(-1.0)) and math.isnan(log(NAN)) and log(-1e-6) == -INF and log(INF) == INF
+    assert exp(1000.0) == INF and exp(-INF) == 0.0 and math.isnan(exp(NAN))
+    assert inv(0.0) == INF and inv(-0.0) == -INF and inv(INF) == 0.0
+    assert log_back(-1e-6, 2.0) == INF and math.isnan(log_back(-1e-6, 0.0))
+    assert inv_back(0.0, 1.0) == -INF and math.isnan(inv_back(0.0, 0.0))
+    assert relu_back(-1.0, 5.0) == 0.0 and relu_back(2.0, 5.0) == 5.0
+
+
 @pytest.mark.task0_1
 @given(small_floats, small_floats)
 def test_relu_back(a: float, b: float) -> None:

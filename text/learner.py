@@ -25,6 +25,7 @@ import numpy as np
 from minitorch import Dropout, Learner, Linear, Module, ReLU, Sequential, no_grad, register_model
 from minitorch.features import compute_features, feature_learner
 from minitorch.freeze import trainable_params
+from minitorch.init import data_seed, set_seed
 from minitorch.metrics import accuracy
 from minitorch.optim import AdamW
 from minitorch.tensor import Tensor
@@ -130,6 +131,7 @@ def text_classifier_learner(
     lin_ftrs: Optional[Sequence[int]] = None,
     ps: float = 0.1,
     wd: Optional[float] = 0.01,
+    seed: Optional[int] = None,
     **kwargs: Any,
 ) -> TextLearner:
     """A Learner for text classification from a pretrained encoder (fast.ai's name, BERT's recipe).
@@ -142,6 +144,8 @@ def text_classifier_learner(
         metrics, opt_func, lr, wd: as for ``Learner``; AdamW with weight
             decay 0.01 is the usual transformer fine-tuning setup.
         lin_ftrs, ps: the head (see :func:`text_head`).
+        seed: seeds the head's initialisation and dropout (``minitorch.init.set_seed``);
+            default: the loaders' seed, so a seeded run repeats exactly.
         **kwargs: passed to ``Learner`` (``cbs``, ``path``, ...).
 
     Returns:
@@ -151,6 +155,7 @@ def text_classifier_learner(
     n_out = n_out if n_out is not None else getattr(dls, "c", None)
     if not n_out:
         raise ValueError("text_classifier_learner needs n_out, or loaders that know their classes (dls.c)")
+    set_seed(data_seed(dls) if seed is None else seed)
     model = text_classifier(arch, n_out, pretrained, lin_ftrs, ps)
     model.arch_spec["config"]["pretrained"] = False  # an exported learner holds its own weights
     learn = TextLearner(dls, model, opt_func=opt_func, lr=lr, metrics=metrics, wd=wd,

@@ -28,6 +28,7 @@ from minitorch.backends import layer_backend
 from minitorch.data import DataLoaders, to_tensor
 from minitorch.features import compute_features, feature_learner
 from minitorch.freeze import trainable_params
+from minitorch.init import data_seed, set_seed
 from minitorch.metrics import error_rate
 from minitorch.optim import Adam
 
@@ -120,6 +121,7 @@ def vision_learner(
     first_bn: bool = True,
     bn_final: bool = False,
     cut: Any = None,
+    seed: Optional[int] = None,
 ) -> Learner:
     """A Learner for transfer learning from a pretrained image model (fast.ai's ``vision_learner``).
 
@@ -135,6 +137,8 @@ def vision_learner(
         splitter: parameter groups (default ``[body, head]``).
         concat_pool, lin_ftrs, ps, first_bn, bn_final: the head (see ``create_head``).
         cut: where to cut the body (see :func:`cut_body`).
+        seed: seeds the head's initialisation and dropout (``minitorch.init.set_seed``);
+            default: the loaders' seed, so a seeded run repeats exactly.
         Others: as for ``Learner``.
 
     Returns:
@@ -144,6 +148,7 @@ def vision_learner(
     n_out = n_out if n_out is not None else getattr(dls, "c", None)
     if not n_out:
         raise ValueError("vision_learner needs n_out, or loaders that know their classes (dls.c)")
+    set_seed(data_seed(dls) if seed is None else seed)
     if isinstance(arch, str) and cut is None:  # registered by name: an export can rebuild it
         model = vision_model(arch, n_out, pretrained, concat_pool, lin_ftrs, ps, first_bn, bn_final)
         model.arch_spec["config"]["pretrained"] = False  # a reloaded export gets its weights from the file
