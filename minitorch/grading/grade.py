@@ -32,7 +32,7 @@ from typing import Dict, List, Optional, Sequence
 
 import pytest
 
-from minitorch.grading.results import Tally, TaskResults
+from minitorch.grading.results import Tally, TaskResults, fail_fast_hypothesis
 from minitorch.grading.tasks import (
     TASKS,
     format_task,
@@ -51,12 +51,13 @@ QUIET_ARGS = ["-qq", "--tb=no", "--no-header", "-rN", "-p", "no:xdist", "-p", "n
 DETAIL_ARGS = ["-q", "--no-header", "-p", "no:xdist", "-p", "no:cacheprovider", "-rN"]
 
 
-def task_test_files(root: Path) -> List[Path]:
-    """The test files under ``root/tests`` that mark at least one test with a task."""
-    found = []
+def task_test_files(root: Path) -> Dict[Path, List[str]]:
+    """The test files under ``root/tests`` that mark tests with tasks, and those tasks."""
+    found = {}
     for path in sorted((root / "tests").rglob("test_*.py")):
-        if TASK_MARK.search(path.read_text(encoding="utf-8", errors="replace")):
-            found.append(path)
+        tasks = TASK_MARK.findall(path.read_text(encoding="utf-8", errors="replace"))
+        if tasks:
+            found[path] = sort_tasks(tasks)
     return found
 
 
@@ -122,21 +123,6 @@ def format_table(tallies: Dict[str, Tally], tasks: Optional[Sequence[str]] = Non
     return "\n".join([lines[0], rule, *lines[1:-1], rule, lines[-1]])
 
 
-def fail_fast_hypothesis() -> None:
-    """Make hypothesis report a failure at once instead of shrinking it first.
-
-    Shrinking searches for the smallest failing input, which is worth seconds
-    when a student reads one failure (``--task``), not when a fresh release
-    fails hundreds of property tests at once (minutes in all).
-    """
-    from hypothesis import Phase, settings
-
-    settings.register_profile(
-        "grading-table", phases=[Phase.explicit, Phase.reuse, Phase.generate], deadline=None
-    )
-    settings.load_profile("grading-table")
-
-
 def run_grading(
     root: Path, tasks: Sequence[str], details: bool, extra: Sequence[str] = ()
 ) -> TaskResults:
@@ -144,10 +130,14 @@ def run_grading(
     if not details:
         fail_fast_hypothesis()
     results = TaskResults()
-    files = [str(path) for path in task_test_files(root)]
-    selection = ["-m", " or ".join(sort_tasks(tasks))]
+    files = task_test_files(root)
+    marked = {task for found in files.values() for task in found}
+    wanted = sort_tasks(task for task in tasks if task in marked)
+    if not wanted:
+        return results
+    selection = ["-m", " or ".join(wanted), *(str(path) for path in files)]
     style = [*DETAIL_ARGS, "--tb=short" if len(tasks) == 1 else "--tb=line"] if details else QUIET_ARGS
-    args = [*style, "--rootdir", str(root), *selection, *extra, *files]
+    args = [*style, "--rootdir", str(root), *extra, *selection]
     if details:
         code = pytest.main(args, plugins=[results])
     else:

@@ -96,6 +96,21 @@ class TaskResults:
         return tallies
 
 
+def fail_fast_hypothesis() -> None:
+    """Make hypothesis report a failure at once instead of shrinking it first.
+
+    Shrinking searches for the smallest failing input, which is worth seconds
+    when a student reads one failure (``make grade TASK=1.2``), not when a
+    release fails hundreds of property tests at once (minutes in all).
+    """
+    from hypothesis import Phase, settings
+
+    settings.register_profile(
+        "grading-table", phases=[Phase.explicit, Phase.reuse, Phase.generate], deadline=None
+    )
+    settings.load_profile("grading-table")
+
+
 def write_json(tallies: Dict[str, Tally], collection_errors: List[str], path: Path) -> None:
     """Save tallies (and collection errors, under the key ``"_collection_errors"``)."""
     data: Dict[str, object] = {task: asdict(tally) for task, tally in tallies.items()}
@@ -115,6 +130,7 @@ _RESULTS = pytest.StashKey[TaskResults]()
 
 def pytest_configure(config: pytest.Config) -> None:
     """When loaded with ``-p``, start recording if :data:`RESULTS_ENV` names a file."""
+    fail_fast_hypothesis()
     if os.environ.get(RESULTS_ENV):
         results = TaskResults()
         config.stash[_RESULTS] = results

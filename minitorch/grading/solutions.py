@@ -13,6 +13,7 @@ so the student copy still imports, and each unfinished function fails loudly
 
 from __future__ import annotations
 
+import ast
 import re
 from dataclasses import dataclass
 from typing import List, Optional
@@ -216,3 +217,33 @@ def strip_solutions(
         done = block.end
     out.extend(lines[done:])
     return "".join(out)
+
+
+def undocumented(text: str, filename: str) -> List[str]:
+    """Name the functions around solution blocks in ``text`` that have no docstring.
+
+    Args:
+        text: Python source.
+        filename: the file's name, used in the result.
+
+    Returns:
+        ``"filename:Qualified.name"`` for each undocumented enclosing function,
+        once per function, top to bottom.
+    """
+    blocks = find_blocks(text, filename)
+    if not blocks:
+        return []
+    functions = [
+        node
+        for node in ast.walk(ast.parse(text, filename))
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
+    ]
+    missing: List[str] = []
+    for block in blocks:
+        around = [f for f in functions if f.lineno <= block.begin <= (f.end_lineno or 0)]
+        # The innermost function is the one that starts last.
+        innermost = max(around, key=lambda f: f.lineno)
+        entry = f"{filename}:{block.name}"
+        if ast.get_docstring(innermost) is None and entry not in missing:
+            missing.append(entry)
+    return missing

@@ -65,8 +65,8 @@ def test_unmarked():
 def ops(halve_body: str) -> str:
     """``minitorch/ops.py`` with two solution blocks (task0_1 and task0_2)."""
     return (
-        f"def double(x):\n    {BEGIN} task0_1\n    return 2 * x\n    {END}\n\n\n"
-        f"def halve(x):\n    {BEGIN} task0_2\n    {halve_body}\n    {END}\n"
+        f'def double(x):\n    """Double."""\n    {BEGIN} task0_1\n    return 2 * x\n    {END}\n\n\n'
+        f'def halve(x):\n    """Halve."""\n    {BEGIN} task0_2\n    {halve_body}\n    {END}\n'
     )
 
 
@@ -100,18 +100,22 @@ def test_earned_and_table() -> None:
     tallies: Dict[str, Tally] = {
         "task0_1": Tally(passed=2, failed=1),
         "task0_3": Tally(passed=1, skipped=1),
+        "task0_4": Tally(skipped=2),
         "task9_9": Tally(passed=1),
     }
     assert earned("task0_1", tallies["task0_1"]) == 6.7
+    assert earned("task0_3", tallies["task0_3"]) == 10.0  # a skip never costs points
     assert earned("task9_9", tallies["task9_9"]) == 0.0  # not in the task table: no points
     table = format_table(tallies)
-    assert "Task 0.1  Operators" in table
-    assert "2/3" in table and "6.7/10" in table
-    assert "1/2 (1 skipped)" in table and "5/10" in table
-    rows = {line[:8]: line.split("  ") for line in table.splitlines()}
-    assert [cell.strip() for cell in rows["Task 0.2"] if cell.strip()][-2:] == ["no tests", "-"]
+    rows = {line[:8]: [c.strip() for c in line[8:].split("  ") if c.strip()]
+            for line in table.splitlines()}
+    assert rows["Task 0.1"] == ["Operators", "2", "1", "0", "6.7/10"]
+    assert rows["Task 0.3"] == ["Higher-order functions", "1", "0", "1", "10/10"]
+    assert rows["Task 0.4"] == ["Modules", "0", "0", "2", "not graded here (all skipped)"]
+    assert rows["Task 0.2"][-4:] == ["-", "-", "-", "no tests"]
     assert "not in minitorch/grading/tasks.py" in table
-    assert table.splitlines()[-1].split() == ["total", "4/6", "11.7/20"]
+    # Task 0.4's points are out of reach here, so they leave the total it is out of.
+    assert table.splitlines()[-1].split() == ["total", "4", "1", "3", "16.7/20"]
 
 
 def test_results_plugin_tallies_per_task(tmp_path: Path) -> None:
@@ -131,20 +135,58 @@ def test_results_plugin_tallies_per_task(tmp_path: Path) -> None:
 
 def test_grade_prints_table_and_exit_status(tmp_path: Path) -> None:
     root = make_project(tmp_path)
-    done = run(["-m", "minitorch.grading.grade", "-p", "no:cacheprovider"], root)
+    done = run(["-m", "minitorch.grading.grade", "--root", str(root)], root)
     assert done.returncode == 0, done.stdout  # test_unmarked fails, but it is not graded
-    assert "3/3" in done.stdout and "1/2 (1 skipped)" in done.stdout
+    assert "test_double" not in done.stdout  # quiet: only the table
+    rows = {line[:8]: line.split() for line in done.stdout.splitlines()}
+    assert rows["Task 0.1"][-4:] == ["3", "0", "0", "10/10"]
+    assert rows["Task 0.2"][-4:] == ["1", "0", "1", "10/10"]
     (root / "minitorch/ops.py").write_text(ops("return x"))
-    done = run(["-m", "minitorch.grading.grade", "-p", "no:cacheprovider"], root)
+    done = run(["-m", "minitorch.grading.grade", "--root", str(root)], root)
     assert done.returncode == 1
-    assert "0/2 (1 skipped)" in done.stdout
+    rows = {line[:8]: line.split() for line in done.stdout.splitlines()}
+    assert rows["Task 0.2"][-4:] == ["0", "1", "1", "0/10"]
+    detail = run(["-m", "minitorch.grading.grade", "--root", str(root), "--task", "0.2"], root)
+    assert "test_halve" in detail.stdout and "assert 4 == 2" in detail.stdout
+    assert "Task 0.1" not in detail.stdout  # one task, explained
+    bad = run(["-m", "minitorch.grading.grade", "--task", "zero"], root)
+    assert bad.returncode == 2 and "task" in bad.stderr
 
 
-def test_check_finds_a_task_whose_tests_ignore_its_solution(tmp_path: Path) -> None:
+def test_check_proves_stubs_fail_and_solutions_pass(tmp_path: Path) -> None:
     root = make_project(tmp_path)
-    (root / "tests/test_ops.py").write_text(TESTS.replace("assert halve(4) == 2", "pass"))
+    done = run(["-m", "minitorch.grading.check", "--root", str(root)], root)
+    assert done.returncode == 0, done.stdout
+    assert "0/3 pass, good" in done.stdout  # Task 0.1: every test fails once stripped
+    assert not (root / ".grading").exists()
+
+
+def test_check_finds_free_points(tmp_path: Path) -> None:
+    root = make_project(tmp_path)
+    # One Task 0.1 test ignores the solution: stripping the task leaves it passing.
+    (root / "tests/test_ops.py").write_text(TESTS.replace("assert double(2) == 4", "pass"))
     done = run(["-m", "minitorch.grading.check", "--root", str(root)], root)
     assert done.returncode == 1, done.stdout
-    assert "stripping task0_2 does not fail its tests" in done.stdout
-    assert "Task 0.1  Operators         1       3      fails, good" in done.stdout
-    assert not (root / ".grading").exists()
+    assert "with task0_1 stripped, 1 of its 3 tests that ran still pass: free points" in done.stdout
+
+
+def test_check_requires_a_docstring_on_every_stub(tmp_path: Path) -> None:
+    root = make_project(tmp_path)
+    (root / "minitorch/ops.py").write_text(ops("return x / 2").replace('    """Halve."""\n', ""))
+    done = run(["-m", "minitorch.grading.check", "--root", str(root)], root)
+    assert done.returncode == 1
+    assert "minitorch/ops.py:halve holds a solution but has no docstring" in done.stdout
+
+
+def test_check_tries_pass_answers_for_tasks_solved_in_tests(tmp_path: Path) -> None:
+    root = make_project(tmp_path)
+    lazy_tests = TESTS + (
+        f"\n\ndef student_property():\n    \"\"\"The student's test.\"\"\"\n"
+        f"    {BEGIN} task0_3\n    assert halve(4) == 2\n    {END}\n\n\n"
+        "@pytest.mark.task0_3\ndef test_property_is_strict():\n    student_property()\n"
+    )
+    (root / "tests/test_ops.py").write_text(lazy_tests)
+    done = run(["-m", "minitorch.grading.check", "--root", str(root)], root)
+    # With `pass` as the answer the graded test passes: the check must say so.
+    assert done.returncode == 1, done.stdout
+    assert "with task0_3 (pass) stripped, 1 of its 1 tests that ran still pass" in done.stdout

@@ -254,3 +254,31 @@ def test_cli_prints_a_summary(tmp_path: Path, capsys: pytest.CaptureFixture) -> 
     assert "wrote 8 files" in printed and "Task 1.2 (task1_2): stripped 1 block(s)" in printed
     assert main([str(tmp_path / "out"), "--src", str(src)]) == 2
     assert "not empty" in capsys.readouterr().err
+
+
+def test_release_is_a_students_repository(tmp_path: Path) -> None:
+    src = make_project(tmp_path / "src")
+    (src / "Makefile").write_text(
+        "grade:\n\tpython -m grade\n"
+        "# BEGIN MAINTAINER (left out of the student's release)\n"
+        "student:\n\tpython -m release\n"
+        "# END MAINTAINER\n"
+        "lessons:\n\tpython run_all.py\n"
+    )
+    for name in ("minitorch/grading/check.py", "minitorch/grading/release.py",
+                 "minitorch/grading/grade.py", ".ci/run", "tests/grading/test_x.py"):
+        (src / name).parent.mkdir(parents=True, exist_ok=True)
+        (src / name).write_text("# tool\n")
+    make_release(src, tmp_path / "out")
+    out = tmp_path / "out"
+    files = listing(out)
+    assert "minitorch/grading/grade.py" in files  # the student grades their own work
+    assert not {"minitorch/grading/check.py", "minitorch/grading/release.py", ".ci/run",
+                "tests/grading/test_x.py"} & files
+    makefile = (out / "Makefile").read_text()
+    assert "grade:" in makefile and "lessons:" in makefile and "student:" not in makefile
+    readme = (out / "README.md").read_text()
+    assert readme.startswith("# minitorch: your course repository")
+    # The README names the files and functions of each stripped task, read from the blocks.
+    assert "| Task 1.2 | Scalar forward | 10 | `pkg/ops.py`: `Scalar.log` |" in readme
+    assert "make grade TASK=1.2" in readme
