@@ -4,6 +4,7 @@ Usage:
     python lessons/run_all.py                 # run all lessons/NN_*.ipynb in order
     python lessons/run_all.py 01_autodiff     # run the lessons whose name contains a word
     python lessons/run_all.py --strip         # remove outputs before committing
+    python lessons/run_all.py --output-dir D  # also keep the executed notebooks in D
 
 Each notebook runs with its own folder as the working directory and the
 repository root on ``PYTHONPATH``, exactly as a student opening it in
@@ -52,8 +53,12 @@ def strip(path: Path) -> bool:
     return changed
 
 
-def execute(path: Path, timeout: int) -> float:
-    """Run one notebook top to bottom; return the seconds it took."""
+def execute(path: Path, timeout: int, output_dir: Path | None = None) -> float:
+    """Run one notebook top to bottom; return the seconds it took.
+
+    With ``output_dir``, the executed notebook (outputs and figures included)
+    is written there under the same name, even when a cell failed.
+    """
     nb = nbformat.read(path, as_version=4)
     os.environ["PYTHONPATH"] = os.pathsep.join(
         [str(ROOT)] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
@@ -64,7 +69,12 @@ def execute(path: Path, timeout: int) -> float:
         nb, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}
     )
     start = time.perf_counter()
-    client.execute()
+    try:
+        client.execute()
+    finally:
+        if output_dir is not None:
+            output_dir.mkdir(parents=True, exist_ok=True)
+            nbformat.write(nb, output_dir / path.name)
     return time.perf_counter() - start
 
 
@@ -73,6 +83,7 @@ def main() -> int:
     parser.add_argument("words", nargs="*", help="only lessons whose name contains one of these")
     parser.add_argument("--strip", action="store_true", help="strip outputs instead of running")
     parser.add_argument("--timeout", type=int, default=900, help="seconds per cell")
+    parser.add_argument("--output-dir", type=Path, help="also write the executed notebooks here")
     args = parser.parse_args()
 
     paths = notebooks(args.words)
@@ -88,7 +99,7 @@ def main() -> int:
     for p in paths:
         print(f"running {p.name} ...", flush=True)
         try:
-            seconds = execute(p, args.timeout)
+            seconds = execute(p, args.timeout, args.output_dir)
         except CellExecutionError as err:
             failed.append(p.name)
             print(f"FAILED {p.name}:\n{err}", flush=True)
