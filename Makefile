@@ -13,7 +13,7 @@ ifneq ($(wildcard ../shared/datasets),)
 export MINITORCH_MIRROR ?= $(abspath ../shared/datasets)
 endif
 
-.PHONY: help venv demo demo-scalar test grade student check-grading lessons lint bench clean
+.PHONY: help venv demo demo-scalar test grade lessons lint bench clean student check-grading check-student
 
 help::
 	@echo "make demo           fine-tune pretrained EfficientNet-Lite0 on Imagenette (minutes)"
@@ -49,12 +49,16 @@ grade: $(STAMP)
 help::
 	@echo "make student DEST=dir   write the student release (solutions removed)"
 	@echo "make check-grading  prove each stripped task earns 0 points and each solution full points"
+	@echo "make check-student  a release as a student gets it: 0 points, each module raises its tasks, lessons run"
 
 student: $(STAMP)
 	$(PY) -m minitorch.grading.release $(DEST)
 
 check-grading: $(STAMP)
 	$(PY) -m minitorch.grading.check
+
+check-student: $(STAMP)
+	$(PY) -m minitorch.grading.student_check
 # END MAINTAINER
 
 lessons: $(STAMP)

@@ -18,7 +18,8 @@ module (and lesson) that introduces it:
 
 from typing import Any
 
-from . import nn, operators
+# cuda_choice comes first: it picks GPU or simulator, then imports numba.cuda.
+from . import cuda_choice, nn, operators  # noqa: F401
 from .arch import build_model, register_model, register_transform
 from .autodiff import (
     Context,

@@ -33,7 +33,7 @@ from typing import Optional, Tuple, Union
 import numpy as np
 from numba import prange
 
-from . import conv_kernels
+from . import conv_kernels, fast_ops
 from .autodiff import Context
 from .jit import kernel
 from .tensor import Tensor
@@ -306,6 +306,8 @@ def from_array(array: np.ndarray, like: Tensor) -> Tensor:
 
 
 def _use_direct(input_shape: Tuple[int, ...], weight_shape: Tuple[int, ...], spec: ConvSpec) -> bool:
+    if not fast_ops.USE_BLAS:  # course_kernels(): always the graded kernels
+        return True
     if CONV_IMPL not in ("auto", "direct", "gemm"):
         raise ValueError(f"MINITORCH_CONV / CONV_IMPL must be auto, direct or gemm, got {CONV_IMPL!r}")
     if CONV_IMPL != "auto":
@@ -314,24 +316,89 @@ def _use_direct(input_shape: Tuple[int, ...], weight_shape: Tuple[int, ...], spe
     return work <= DIRECT_MAX_WORK
 
 
-def _direct(input: Tensor, weight: Tensor, spec: ConvSpec, dtype: np.dtype) -> np.ndarray:
-    """Run the graded kernel; the result as an array of the output's shape.
+def run_conv_kernel(x: np.ndarray, w: np.ndarray, stride: Tuple[int, int], pad: Tuple[int, int],
+                    dilation: Tuple[int, int], groups: int, out_hw: Tuple[int, int],
+                    dims: int) -> np.ndarray:
+    """Run the graded kernel (``tensor_conv1d`` or ``tensor_conv2d``) on float64 arrays.
 
-    It computes in float64, whatever ``dtype``: it only runs small problems,
-    and one compiled version instead of three (float32, float64, mixed)
-    saves seconds of compiling on a cold cache.
+    Args:
+        x: ``(B, Cin, H, W)`` (for ``dims == 1``, H is 1).
+        w: ``(Cout, Cin / groups, KH, KW)`` (for ``dims == 1``, KH is 1).
+        stride, pad, dilation: ``(h, w)`` pairs; ``pad`` counts the zeros
+            before the first row/column (it may be negative: the window then
+            starts inside the input).
+        groups: channel groups.
+        out_hw: the output's ``(OH, OW)``.
+        dims: 1 or 2, the kernel to run.
+
+    Returns:
+        ``(B, Cout, OH, OW)`` float64.
     """
-    batch, out_channels = input.shape[0], weight.shape[0]
-    input, weight = input.double(), weight.double()
-    if spec.dims == 1:
-        out = input.zeros((batch, out_channels, spec.out_hw[1]))
-        tensor_conv1d(*out.tuple(), *input.tuple(), *weight.tuple(), spec.stride[1],
-                      spec.padding[2], spec.dilation[1], spec.groups)
+    def tensor_of(a: np.ndarray) -> Tensor:
+        a = np.ascontiguousarray(a, dtype=np.float64)
+        return Tensor(TensorData(a.reshape(-1), a.shape))
+
+    batch, out_channels = x.shape[0], w.shape[0]
+    if dims == 1:
+        out = tensor_of(np.zeros((batch, out_channels, out_hw[1])))
+        tensor_conv1d(*out.tuple(), *tensor_of(x[:, :, 0]).tuple(), *tensor_of(w[:, :, 0]).tuple(),
+                      stride[1], pad[1], dilation[1], groups)
     else:
-        out = input.zeros((batch, out_channels, *spec.out_hw))
-        tensor_conv2d(*out.tuple(), *input.tuple(), *weight.tuple(), *spec.stride,
-                      spec.padding[0], spec.padding[2], *spec.dilation, spec.groups)
-    return out._tensor._storage.reshape(batch, out_channels, *spec.out_hw).astype(dtype, copy=False)
+        out = tensor_of(np.zeros((batch, out_channels, *out_hw)))
+        tensor_conv2d(*out.tuple(), *tensor_of(x).tuple(), *tensor_of(w).tuple(), *stride,
+                      pad[0], pad[1], *dilation, groups)
+    return out._tensor._storage.reshape(batch, out_channels, *out_hw)
+
+
+def _direct(input: Tensor, weight: Tensor, spec: ConvSpec, dtype: np.dtype) -> np.ndarray:
+    """Run the graded kernel forward; the result as an array of the output's shape.
+
+    It computes in float64, whatever ``dtype``: one compiled version instead
+    of three (float32, float64, mixed) saves seconds of compiling on a cold cache.
+    """
+    x, w = _as_images(input, weight, np.float64)
+    out = run_conv_kernel(x, w, spec.stride, (spec.padding[0], spec.padding[2]), spec.dilation,
+                          spec.groups, spec.out_hw, spec.dims)
+    return out.astype(dtype, copy=False)
+
+
+def direct_backward(go: np.ndarray, x: np.ndarray, w: np.ndarray, spec: ConvSpec, want_x: bool,
+                    want_weight: bool) -> Tuple[Optional[np.ndarray], Optional[np.ndarray]]:
+    """The gradients of a convolution, computed by the graded kernel itself (``groups == 1``).
+
+    Both are convolutions again:
+
+    - ``grad_x`` correlates ``grad_output`` (with ``stride - 1`` zeros put
+      between its entries) with the kernel flipped in space and with its two
+      channel axes swapped, padded so every input position gets its sum;
+    - ``grad_w[o, c]`` correlates input channel ``c`` with output channel
+      ``o`` of ``grad_output`` over the batch: batch and channels swap roles,
+      and stride and dilation swap too.
+
+    Args:
+        go: ``(B, Cout, OH, OW)``, the gradient of the output.
+        x: ``(B, Cin, H, W)``, the forward's input; w: ``(Cout, Cin, KH, KW)``.
+        spec: the forward's settings.
+        want_x, want_weight: which gradients to compute.
+
+    Returns:
+        ``(grad_x, grad_w)`` float64 arrays shaped like ``x`` and ``w`` (or None).
+    """
+    (sh, sw), (dh, dw) = spec.stride, spec.dilation
+    top, left = spec.padding[0], spec.padding[2]
+    kh, kw = w.shape[2], w.shape[3]
+    grad_x = grad_w = None
+    if want_x:
+        spread = np.zeros((*go.shape[:2], (go.shape[2] - 1) * sh + 1, (go.shape[3] - 1) * sw + 1))
+        spread[:, :, ::sh, ::sw] = go
+        flipped = w[:, :, ::-1, ::-1].transpose(1, 0, 2, 3)
+        grad_x = run_conv_kernel(spread, flipped, (1, 1), ((kh - 1) * dh - top, (kw - 1) * dw - left),
+                                 (dh, dw), 1, (x.shape[2], x.shape[3]), spec.dims)
+    if want_weight:
+        per_channel = run_conv_kernel(x.transpose(1, 0, 2, 3), go.transpose(1, 0, 2, 3), (dh, dw),
+                                      (top, left), (sh, sw), 1, (kh, kw), spec.dims)
+        grad_w = per_channel.transpose(1, 0, 2, 3)
+    return grad_x, grad_w
 
 
 # ## The autograd Functions
@@ -359,7 +426,8 @@ class _ConvFun(Function):
                 spec: ConvSpec, wanted: Tuple[bool, bool, bool]) -> Tensor:
         dtype = np.promote_types(input.dtype, weight.dtype)
         x = w = cols = None
-        if _use_direct(tuple(input.shape), tuple(weight.shape), spec):
+        direct = _use_direct(tuple(input.shape), tuple(weight.shape), spec)
+        if direct:
             out = _direct(input, weight, spec, dtype)
         else:
             x, w = _as_images(input, weight, dtype)
@@ -368,15 +436,22 @@ class _ConvFun(Function):
                 cols = None  # not needed, or cheaper to recompute than to keep
         if bias is not None:
             out += to_array(bias, dtype).reshape(1, -1, 1, 1)
-        ctx.save_for_backward(input, weight, x, w, cols, spec, wanted, dtype)
+        ctx.save_for_backward(input, weight, x, w, cols, spec, wanted, dtype, direct)
         return from_array(out.reshape(out.shape[:2] + out.shape[4 - spec.dims:]), input)
 
     @staticmethod
     def backward(ctx: Context, grad_output: Tensor) -> Tuple[Optional[Tensor], ...]:
-        input, weight, x, w, cols, spec, wanted, dtype = ctx.saved_values
+        input, weight, x, w, cols, spec, wanted, dtype, direct = ctx.saved_values
         go = to_array(grad_output, dtype).reshape(input.shape[0], weight.shape[0], *spec.out_hw)
         grad_x = grad_w = grad_b = None
-        if wanted[0] or wanted[1]:
+        if direct and spec.groups == 1 and (wanted[0] or wanted[1]):
+            # The graded kernel computes the gradients too (grouped ones go to im2col).
+            x64, w64 = _as_images(input, weight, np.float64)
+            grad_x, grad_w = direct_backward(go.astype(np.float64), x64, w64, spec,
+                                             wanted[0], wanted[1])
+            grad_x = None if grad_x is None else grad_x.astype(dtype, copy=False)
+            grad_w = None if grad_w is None else grad_w.astype(dtype, copy=False)
+        elif wanted[0] or wanted[1]:
             if x is None:
                 x, w = _as_images(input, weight, dtype)
             grad_x, grad_w = conv_kernels.conv_backward(go, x, w, cols, spec.groups, spec.geometry,
@@ -460,4 +535,4 @@ def conv2d(input: Tensor, weight: Tensor, bias: Optional[Tensor] = None, stride:
 
 
 __all__ = ["Conv1dFun", "Conv2dFun", "conv1d", "conv2d", "tensor_conv1d", "tensor_conv2d",
-           "ConvSpec", "conv_spec"]
+           "ConvSpec", "conv_spec", "run_conv_kernel", "direct_backward"]

@@ -30,10 +30,11 @@ compiled for use inside kernels.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import warnings
-from typing import Any, Callable, Dict, Tuple
+from typing import Any, Callable, Dict, Iterator, Tuple
 
 import numba
 import numpy as np
@@ -530,15 +531,41 @@ def tensor_matrix_multiply(
     # END SOLUTION
 
 
-# ## The BLAS route
+# ## The BLAS route, and the course's kernels
 #
 # numpy's matrix product calls OpenBLAS, hand-written assembly for each
 # processor. For large products it is the fastest honest path, so by default
-# ``FastOps`` sends matrix products there; ``MINITORCH_BLAS=0`` (or
-# ``fast_ops.USE_BLAS = False``) runs the numba kernel above instead. The
-# tests check that both give the same numbers.
+# the toolkit sends matrix products there (and convolutions to im2col + BLAS,
+# ``conv_kernels.py``): that is the step a production framework takes after
+# the kernels of this course. The course's training (Tasks 3.5 and 4.5, the
+# lessons' training cells) runs inside ``course_kernels()`` instead, where
+# every matrix product, linear layer and convolution uses the kernels you
+# wrote. ``MINITORCH_BLAS=0`` does the same for a whole process. The tests
+# check that both routes give the same numbers.
 
 USE_BLAS = os.environ.get("MINITORCH_BLAS", "1") != "0"
+
+
+@contextlib.contextmanager
+def course_kernels(enabled: bool = True) -> Iterator[None]:
+    """Run the code inside on the course's own kernels: no BLAS, no im2col.
+
+    Inside it, ``FastOps`` matrix products use :func:`tensor_matrix_multiply`
+    (Task 3.2), linear layers are ``x @ weight.T + bias`` on the tensor ops,
+    and convolutions run :func:`~minitorch.fast_conv.tensor_conv1d` /
+    ``tensor_conv2d`` (Tasks 4.1, 4.2) forward and backward. Also usable as a
+    decorator: ``@course_kernels()``.
+
+    Args:
+        enabled: False leaves the routes as they are (so callers can offer a switch).
+    """
+    global USE_BLAS
+    saved = USE_BLAS
+    USE_BLAS = USE_BLAS and not enabled
+    try:
+        yield
+    finally:
+        USE_BLAS = saved
 
 
 def strided_view(storage: Storage, shape: Shape, strides: Strides) -> np.ndarray:

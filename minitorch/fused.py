@@ -27,7 +27,7 @@ from typing import Any, Optional, Sequence, Tuple
 
 import numpy as np
 
-from . import channel_kernels, parallel
+from . import channel_kernels, fast_ops, parallel
 from .autodiff import Context
 from .tensor import Tensor
 from .tensor_data import TensorData
@@ -114,6 +114,10 @@ def linear(x: Tensor, weight: Tensor, bias: Optional[Tensor] = None) -> Tensor:
         )
     if bias is not None and bias.shape != (weight.shape[0],):
         raise ValueError(f"linear: bias has shape {bias.shape}, expected ({weight.shape[0]},)")
+    if not fast_ops.USE_BLAS:  # course_kernels(): the student's matmul and zip do the work
+        rows = x.contiguous().view(-1, weight.shape[1]) @ weight.permute(1, 0)
+        out = rows if bias is None else rows + bias
+        return out.view(*x.shape[:-1], weight.shape[0])
     return Linear.apply(x, weight, bias, x.requires_grad())
 
 

@@ -26,6 +26,7 @@ import numpy as np
 from . import layers, nn
 from .autodiff import no_grad
 from .backends import layer_backend
+from .fast_ops import course_kernels
 from .losses import cross_entropy
 from .module import Module
 from .optim import Adam
@@ -110,9 +111,14 @@ def predict(model: Module, images: np.ndarray, batch_size: int = 500) -> np.ndar
 def train(
     model: Module, x: np.ndarray, y: np.ndarray, epochs: int = 1, batch_size: int = 32, lr: float = 1e-3,
     x_valid: Optional[np.ndarray] = None, y_valid: Optional[np.ndarray] = None,
-    log_fn: Optional[LogFn] = print, seed: int = 0,
+    log_fn: Optional[LogFn] = print, seed: int = 0, course: bool = True,
 ) -> Dict[str, List[float]]:
     """Train with Adam and cross-entropy in minibatches.
+
+    With ``course=True`` (the default) every convolution, matrix product and
+    linear layer runs the kernels of Tasks 3.2, 4.1 and 4.2
+    (:func:`~minitorch.fast_ops.course_kernels`); ``course=False`` takes the
+    toolkit's faster BLAS/im2col route.
 
     Args:
         model: a module mapping ``(B, 1, 28, 28)`` images to logits.
@@ -121,10 +127,19 @@ def train(
         x_valid, y_valid: evaluated after every epoch if given.
         log_fn: receives one line per epoch (None: silent).
         seed: seeds the shuffling.
+        course: run on the course's kernels (see above).
 
     Returns:
         ``{"loss": [...], "valid_accuracy": [...], "seconds": [...]}`` per epoch.
     """
+    with course_kernels(course):
+        return _train(model, x, y, epochs, batch_size, lr, x_valid, y_valid, log_fn, seed)
+
+
+def _train(
+    model: Module, x: np.ndarray, y: np.ndarray, epochs: int, batch_size: int, lr: float,
+    x_valid: Optional[np.ndarray], y_valid: Optional[np.ndarray], log_fn: Optional[LogFn], seed: int,
+) -> Dict[str, List[float]]:
     opt = Adam(model.parameters(), lr=lr)
     rng = np.random.default_rng(seed)
     history: Dict[str, List[float]] = {"loss": [], "valid_accuracy": [], "seconds": []}
@@ -170,11 +185,13 @@ def main(argv: Optional[List[str]] = None) -> None:
     parser.add_argument("--train", type=int, default=60000, help="training images to use")
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--lr", type=float, default=1e-3)
+    parser.add_argument("--blas", action="store_true",
+                        help="the toolkit's BLAS/im2col route instead of your kernels")
     args = parser.parse_args(argv)
     x_train, y_train, x_test, y_test, _ = datasets.load("mnist")
     model = MnistCNN()
     train(model, x_train[: args.train], y_train[: args.train], args.epochs, args.batch_size, args.lr,
-          x_valid=x_test, y_valid=y_test)
+          x_valid=x_test, y_valid=y_test, course=not args.blas)
 
 
 if __name__ == "__main__":

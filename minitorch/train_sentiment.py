@@ -31,6 +31,7 @@ import numpy as np
 
 from . import layers, nn
 from .autodiff import no_grad
+from .fast_ops import course_kernels
 from .losses import cross_entropy
 from .module import Module
 from .optim import Adam
@@ -144,7 +145,7 @@ def predict(model: SentenceCNN, sequences: Sequence[np.ndarray], batch_size: int
 def train(
     model: SentenceCNN, train_set: Tuple[List[np.ndarray], np.ndarray], valid_set: Tuple[List[np.ndarray], np.ndarray],
     epochs: int = 3, batch_size: int = 50, lr: float = 1e-3, lr_decay: float = 1.0, seed: int = 0,
-    log: bool = True,
+    log: bool = True, course: bool = True,
 ) -> List[float]:
     """Train with Adam and cross-entropy; return the validation accuracy after each epoch.
 
@@ -152,8 +153,20 @@ def train(
     steps at the end settle the weights: the validation accuracy wobbles less).
 
     Batches group sentences of similar length (sorted within chunks of 50
-    batches), so little time goes into convolving padding.
+    batches), so little time goes into convolving padding. With ``course=True``
+    (the default) the convolutions and products run the kernels of Tasks 3.2
+    and 4.1 (:func:`~minitorch.fast_ops.course_kernels`); ``course=False``
+    takes the toolkit's BLAS/im2col route.
     """
+    with course_kernels(course):
+        return _train(model, train_set, valid_set, epochs, batch_size, lr, lr_decay, seed, log)
+
+
+def _train(
+    model: SentenceCNN, train_set: Tuple[List[np.ndarray], np.ndarray],
+    valid_set: Tuple[List[np.ndarray], np.ndarray], epochs: int, batch_size: int, lr: float,
+    lr_decay: float, seed: int, log: bool,
+) -> List[float]:
     sequences, labels = train_set
     opt = Adam(model.parameters(), lr=lr)
     rng = np.random.default_rng(seed)
@@ -189,6 +202,8 @@ def main(argv: Optional[List[str]] = None) -> None:
     parser.add_argument("--batch-size", type=int, default=100)
     parser.add_argument("--lr", type=float, default=2e-3, help="Adam's learning rate, halved after each epoch")
     parser.add_argument("--feature-maps", type=int, default=100)
+    parser.add_argument("--blas", action="store_true",
+                        help="the toolkit's BLAS/im2col route instead of your kernels")
     args = parser.parse_args(argv)
     sst2 = datasets.load("sst2")
     glove = datasets.load("glove_6b_50d_top50k")
@@ -201,7 +216,7 @@ def main(argv: Optional[List[str]] = None) -> None:
     np.random.seed(0)
     model = SentenceCNN(vocab.vectors, feature_maps=args.feature_maps)
     accuracies = train(model, train_set, valid_set, epochs=args.epochs, batch_size=args.batch_size,
-                       lr=args.lr, lr_decay=0.5)
+                       lr=args.lr, lr_decay=0.5, course=not args.blas)
     print(f"dev accuracy after the last epoch {accuracies[-1]:.4f} (target > 0.75)")
 
 

@@ -11,26 +11,8 @@ imported: the simulator unless an NVIDIA driver is present. Set
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
+# minitorch makes the choice on import (GPU if an NVIDIA driver is present,
+# else the simulator; MINITORCH_CUDASIM=0|1 forces it), before numba.cuda loads.
+from minitorch.cuda_choice import choose_cuda_device
 
-
-def _nvidia_driver_present() -> bool:
-    return Path("/proc/driver/nvidia/version").exists() or Path("/dev/nvidiactl").exists()
-
-
-def _use_cuda_simulator() -> bool:
-    forced = os.environ.get("MINITORCH_CUDASIM", "").strip()
-    if forced:
-        return forced != "0"
-    return not _nvidia_driver_present()
-
-
-if _use_cuda_simulator():
-    os.environ["NUMBA_ENABLE_CUDASIM"] = "1"
-    try:  # numba may already be imported (by a plugin): its config was read then.
-        from numba.core import config
-
-        config.ENABLE_CUDASIM = 1
-    except ImportError:  # pragma: no cover - numba is a dependency
-        pass
+choose_cuda_device()

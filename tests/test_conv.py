@@ -442,3 +442,64 @@ def test_matches_torch() -> None:
         np.testing.assert_allclose(out.to_numpy(), ref.detach().numpy(), rtol=1e-4, atol=1e-4)
         np.testing.assert_allclose(tx.grad.to_numpy(), rx.grad.numpy(), rtol=1e-4, atol=1e-4)
         np.testing.assert_allclose(tw.grad.to_numpy(), rw.grad.numpy(), rtol=1e-3, atol=1e-3)
+
+
+# ## The course's kernels compute the gradients too (not graded: framework code)
+
+
+@pytest.mark.parametrize(
+    "shape, kernel, settings",
+    [
+        ((2, 3, 7, 6), (4, 3, 3, 2), dict(padding=None)),
+        ((2, 3, 9, 8), (2, 3, 3, 3), dict(stride=2, padding=1)),
+        ((1, 2, 10, 9), (3, 2, 2, 3), dict(stride=(2, 3), padding=(2, 1), dilation=(2, 1))),
+        ((2, 2, 6, 6), (2, 2, 3, 3), dict(padding="same", dilation=2)),
+        ((2, 3, 11), (4, 3, 3), dict(stride=2, padding=2, dilation=2)),
+        ((2, 3, 8), (2, 3, 4), dict(padding=None)),
+    ],
+)
+def test_direct_backward_matches_im2col(shape, kernel, settings) -> None:
+    """The graded kernel's gradients (``direct_backward``) equal im2col's, for any geometry."""
+    from minitorch import conv_kernels, fast_conv
+
+    rng = np.random.default_rng(0)
+    x, w = rng.normal(size=shape), rng.normal(size=kernel)
+    dims = len(shape) - 2
+    spec = fast_conv.conv_spec(shape, kernel, None, settings.get("stride", 1),
+                               settings.get("padding"), settings.get("dilation", 1), 1, dims)
+    go = rng.normal(size=(shape[0], kernel[0], *spec.out_hw))
+    x4, w4 = (x[:, :, None, :], w[:, :, None, :]) if dims == 1 else (x, w)
+    got_x, got_w = fast_conv.direct_backward(go, x4, w4, spec, True, True)
+    want_x, want_w = conv_kernels.conv_backward(go, x4, w4, None, 1, spec.geometry,
+                                                want_x=True, want_weight=True)
+    np.testing.assert_allclose(got_x, want_x, rtol=1e-10, atol=1e-10)
+    np.testing.assert_allclose(got_w, want_w, rtol=1e-10, atol=1e-10)
+
+
+def test_course_kernels_route_training_through_the_graded_kernels(monkeypatch) -> None:
+    """Inside course_kernels() a Conv2d + Linear step runs the graded matmul and conv kernels."""
+    from minitorch import fast_conv, fast_ops, layers
+    from minitorch.backends import FastTensorBackend
+
+    calls = {"matmul": 0, "conv": 0, "blas": 0}
+    for module, name, key in ((fast_ops, "tensor_matrix_multiply", "matmul"),
+                              (fast_conv, "tensor_conv2d", "conv"),
+                              (fast_ops, "blas_matrix_multiply", "blas")):
+        original = getattr(module, name)
+
+        def counted(*args, _original=original, _key=key):
+            calls[_key] += 1
+            return _original(*args)
+
+        monkeypatch.setattr(module, name, counted)
+    np.random.seed(0)
+    conv, linear = layers.Conv2d(1, 4, 3, padding=1), layers.Linear(4 * 8 * 8, 3)
+    x = Tensor.from_numpy(np.random.default_rng(1).normal(size=(16, 1, 8, 8)),
+                          backend=FastTensorBackend)
+    with fast_ops.course_kernels():
+        out = linear(conv(x).relu().view(16, 4 * 8 * 8))
+        out.sum().backward()
+    assert calls["blas"] == 0, "course_kernels() must not call BLAS"
+    assert calls["matmul"] >= 3, f"forward and both backward products: {calls}"
+    assert calls["conv"] >= 2, f"the forward and grad_w convolutions: {calls}"
+    assert fast_ops.USE_BLAS, "the setting comes back after the block"

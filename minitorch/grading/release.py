@@ -26,7 +26,7 @@ import tempfile
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator, List, Optional, Sequence
+from typing import Collection, Iterator, List, Optional, Sequence
 
 from minitorch.grading import student_readme
 from minitorch.grading.solutions import find_blocks, strip_solutions
@@ -61,6 +61,7 @@ MAINTAINER_ONLY = (
     "minitorch/grading/check.py",
     "minitorch/grading/solutions.py",
     "minitorch/grading/student_readme.py",
+    "minitorch/grading/student_check.py",
     "tests/grading",
     "tests/test_stub_docstrings.py",
 )
@@ -167,6 +168,7 @@ def make_release(
     only: Optional[str] = None,
     force: bool = False,
     stub: str = "raise",
+    keep: Collection[str] = (),
 ) -> Release:
     """Copy the project at ``src_root`` to ``dest`` with solutions stripped.
 
@@ -177,6 +179,7 @@ def make_release(
         force: replace a non-empty ``dest``.
         stub: what replaces a solution, ``"raise"`` (the release) or ``"pass"``
             (``make check-grading``'s lazy student).
+        keep: tasks whose solutions stay (a student who has done them).
 
     Returns:
         A :class:`Release` with counts of files and stripped blocks.
@@ -199,7 +202,7 @@ def make_release(
         for relative in files:
             if is_maintainer_only(relative):
                 continue
-            _copy_file(src / relative, staging / relative, only, release, stub)
+            _copy_file(src / relative, staging / relative, only, release, stub, keep)
         if (src / "README.md").is_file():
             (staging / "README.md").write_text(
                 student_readme.render(release.locations), encoding="utf-8"
@@ -214,7 +217,12 @@ def make_release(
 
 
 def _copy_file(
-    source: Path, dest: Path, only: Optional[str], release: Release, stub: str = "raise"
+    source: Path,
+    dest: Path,
+    only: Optional[str],
+    release: Release,
+    stub: str = "raise",
+    keep: Collection[str] = (),
 ) -> None:
     dest.parent.mkdir(parents=True, exist_ok=True)
     release.files += 1
@@ -236,7 +244,7 @@ def _copy_file(
     blocks = find_blocks(text, filename=str(source))
     relative = source.relative_to(release.src).as_posix()
     for block in blocks:
-        stripped = only is None or block.task == only
+        stripped = (only is None or block.task == only) and block.task not in keep
         counter = release.stripped if stripped else release.kept
         counter[block.task] += 1
         if stripped:
@@ -244,7 +252,7 @@ def _copy_file(
             if block.name not in names:
                 names.append(block.name)
     with open(dest, "w", encoding="utf-8", newline="") as out:
-        out.write(strip_solutions(text, only=only, filename=str(source), stub=stub))
+        out.write(strip_solutions(text, only=only, filename=str(source), stub=stub, keep=keep))
     shutil.copystat(source, dest)
 
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 import ast
 import re
 from dataclasses import dataclass
-from typing import List, Optional
+from typing import Collection, List, Optional
 
 from minitorch.grading.tasks import format_task, is_task_id, parse_task_id
 
@@ -179,7 +179,11 @@ def find_blocks(text: str, filename: str = "<text>") -> List[Block]:
 
 
 def strip_solutions(
-    text: str, only: Optional[str] = None, filename: str = "<text>", stub: str = "raise"
+    text: str,
+    only: Optional[str] = None,
+    filename: str = "<text>",
+    stub: str = "raise",
+    keep: Collection[str] = (),
 ) -> str:
     """Replace solution blocks by ``raise NotImplementedError(...)`` stubs.
 
@@ -190,6 +194,7 @@ def strip_solutions(
             like a student copy that has finished every other task.
         filename: used in error messages.
         stub: what replaces a block, ``"raise"`` or ``"pass"`` (see :meth:`Block.stub`).
+        keep: task ids whose blocks keep their code (a student who has done them).
 
     Returns:
         The stripped source. Text without blocks comes back unchanged.
@@ -208,7 +213,7 @@ def strip_solutions(
     done = 0  # lines[:done] are already handled
     for block in blocks:
         out.extend(lines[done : block.begin - 1])
-        if only is None or block.task == only:
+        if (only is None or block.task == only) and block.task not in keep:
             marker = lines[block.begin - 1]
             newline = marker[len(marker.rstrip("\r\n")) :]
             out.append(block.stub(stub) + newline)
