@@ -160,11 +160,23 @@ def _crop_box(
     frac: float,
     rng: Optional[np.random.Generator],
 ) -> Tuple[float, float, float, float]:
-    """The largest box with the aspect ratio of ``out_hw``, shrunk by ``frac``, centred or random."""
+    """The largest box with the aspect ratio of ``out_hw``, shrunk by ``frac``, centred or random.
+
+    Args:
+        img_size: the image's ``(width, height)`` (Pillow's order).
+        out_hw: the output ``(height, width)``.
+        frac: the box's side as a fraction of the largest box (1 = touch the edges).
+        rng: where a training crop draws its position; ``None`` centres the box.
+
+    Returns:
+        ``(left, top, right, bottom)`` in image pixels, always inside the image.
+    """
     W, H = img_size
     th, tw = out_hw
     scale = max(th / H, tw / W) / frac  # output pixels per input pixel
-    cw, ch = tw / scale, th / scale
+    # tw / (tw / W) can round to W + 3e-14 (a 500x374 photo): clamp, or Pillow
+    # refuses a negative offset and rng.uniform a negative range.
+    cw, ch = min(tw / scale, W), min(th / scale, H)
     if rng is None:
         left, top = (W - cw) / 2, (H - ch) / 2
     else:
