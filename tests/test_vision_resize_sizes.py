@@ -32,14 +32,18 @@ def _hw(size) -> tuple:
 
 
 @settings(max_examples=300, deadline=None)
-@given(W=sides, H=sides, size=out_sizes, frac=st.sampled_from([1.0, 1 / 1.14]), seed=st.integers(0, 9))
+@given(
+    W=sides, H=sides, size=out_sizes, frac=st.sampled_from([1.0, 1 / 1.14]), seed=st.integers(0, 9)
+)
 def test_crop_box_lies_inside_the_image(W: int, H: int, size, frac: float, seed: int) -> None:
     for rng in (None, np.random.default_rng(seed)):
         left, top, right, bottom = _crop_box((W, H), _hw(size), frac, rng)
         assert 0 <= left <= right <= W and 0 <= top <= bottom <= H
 
 
-@pytest.mark.parametrize("W,H", [(500, 374), (500, 444), (55, 55), (374, 500), (1, 4000), (4000, 1)])
+@pytest.mark.parametrize(
+    "W,H", [(500, 374), (500, 444), (55, 55), (374, 500), (1, 4000), (4000, 1)]
+)
 @pytest.mark.parametrize("make", TRANSFORMS)
 @pytest.mark.parametrize("train", [False, True])
 def test_photo_sizes_that_used_to_fail(W: int, H: int, make, train: bool) -> None:
@@ -49,8 +53,12 @@ def test_photo_sizes_that_used_to_fail(W: int, H: int, make, train: bool) -> Non
 
 
 @settings(max_examples=40, deadline=None)
-@given(W=sides, H=sides, size=out_sizes, which=st.integers(0, len(TRANSFORMS) - 1), train=st.booleans())
-def test_every_transform_gives_the_requested_size(W: int, H: int, size, which: int, train: bool) -> None:
+@given(
+    W=sides, H=sides, size=out_sizes, which=st.integers(0, len(TRANSFORMS) - 1), train=st.booleans()
+)
+def test_every_transform_gives_the_requested_size(
+    W: int, H: int, size, which: int, train: bool
+) -> None:
     img = Image.new("RGB", (W, H), (10, 200, 30))
     out = TRANSFORMS[which](size)(img, np.random.default_rng(1) if train else None)
     h, w = _hw(size)
