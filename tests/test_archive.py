@@ -227,7 +227,9 @@ def test_truncated_tar_gz_raises_archive_error_naming_the_file(tmp_path, target)
         for call in readers:
             with pytest.raises(archive.ArchiveError, match="cut.tar.gz.*truncated or corrupt"):
                 call()
-        assert not (tmp_path / "out" / "f19").exists() and not (tmp_path / "out" / "f19.part").exists()
+        assert (
+            not (tmp_path / "out" / "f19").exists() and not (tmp_path / "out" / "f19.part").exists()
+        )
     assert sorted(p.name for p in target.iterdir()) == []
     zf = make_zip(tmp_path / "a.zip", {"x": "data" * 1000})
     damaged = bytearray(zf.read_bytes())

@@ -50,8 +50,14 @@ class UnsafeArchiveError(ArchiveError):
 
 # Decompressors and readers raise these for bad bytes; anything else (a full disk,
 # no permission) is the machine's problem and is left as it is.
-_CORRUPT = (tarfile.TarError, EOFError, zlib.error, gzip.BadGzipFile, lzma.LZMAError,
-            zipfile.BadZipFile)
+_CORRUPT = (
+    tarfile.TarError,
+    EOFError,
+    zlib.error,
+    gzip.BadGzipFile,
+    lzma.LZMAError,
+    zipfile.BadZipFile,
+)
 _MAX_LINK_HOPS = 40  # as the Linux kernel: a longer chain of links is a loop
 
 
