@@ -176,7 +176,10 @@ def test_registry_lists_the_catalogue_with_exact_sizes() -> None:
         assert entry.stats[0] == [0.5] * 3 and len(entry.sha256) == 64 and entry.package
         assert entry.urls == () and "No canonical download URL" in entry.notes
     r50 = zoo.get_entry("resnet50")
-    assert (r50.input_size, r50.resize_size, r50.sha256) == (224, 256, "0676ba61")
+    assert (r50.input_size, r50.resize_size) == (224, 256)
+    # the full digest of the published file, which starts with the prefix in its name
+    assert len(r50.sha256) == 64 and r50.sha256.startswith("0676ba61")
+    assert zoo.get_entry("resnet34").sha256 == "b627a593"  # only the prefix is known
     assert r50.urls == ("https://download.pytorch.org/models/resnet50-0676ba61.pth",)
 
 
@@ -530,3 +533,12 @@ def test_cli_predict_reports_every_failing_image_and_predicts_the_rest(
     assert main(["predict", "tiny_cli", *map(str, good)]) == 0
     assert main(["predict", "tiny_cli", str(tmp_path / "missing.png"), str(good[0])]) == 1
     assert "missing.png" in capsys.readouterr().err
+
+
+def test_cli_info_says_how_strong_the_checksum_is(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["info", "resnet34"]) == 0
+    out = capsys.readouterr().out
+    assert "checksum" in out and "sha256 prefix 8 hex digits only (32 bits" in out
+    assert main(["info", "resnet18"]) == 0
+    out = capsys.readouterr().out
+    assert "full sha256 (64 hex digits)" in out and "prefix" not in out.split("checksum")[1].splitlines()[0]

