@@ -61,7 +61,7 @@ from typing import Any
 
 import numpy as np
 
-from .dtypes import decode, itemsize, stored_dtype
+from .dtypes import absurd_shape, decode, itemsize, stored_dtype
 from .errors import CheckpointError
 from .safe_unpickler import StorageTable, TensorRef, decode_ascii, load_pickle
 
@@ -337,6 +337,8 @@ def tensor_from_storage(
     start = storage.view_offset * itemsize(storage.dtype)
     view_numel = storage.numel if storage.view_numel is None else storage.view_numel
     end = start + view_numel * itemsize(storage.dtype)
+    if absurd_shape(ref.shape, size):
+        raise CheckpointError(source, f"{where}: size {ref.shape} is too big for any array")
     numel = math.prod(ref.shape)
     if numel == 0:
         return decode(np.empty(ref.shape, stored_dtype(ref.dtype, byteorder)), ref.dtype)
