@@ -122,6 +122,36 @@ def open_image(path: Union[str, Path]) -> Image.Image:
         ) from error
 
 
+def verify_images(paths: Sequence[Union[str, Path]], num_workers: int = 2) -> List[Tuple[Path, str]]:
+    """Decode every image once and list the ones that fail (fast.ai's ``verify_images``).
+
+    A training run decodes its images lazily, batch by batch, and stops with
+    an :class:`ImageReadError` naming the first bad file it meets. Run this
+    first on a data set you downloaded to find them all at once, then remove
+    or replace them.
+
+    Args:
+        paths: image files (e.g. ``get_image_files(path)``).
+        num_workers: decoding threads (Pillow releases the GIL).
+
+    Returns:
+        ``(path, message)`` for each file that cannot be read, in input order.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    def problem(path: Path) -> Optional[str]:
+        try:
+            open_image(path)
+            return None
+        except (ImageReadError, OSError) as error:
+            return str(error)
+
+    paths = [Path(p) for p in paths]
+    with ThreadPoolExecutor(max(1, num_workers)) as pool:
+        found = list(pool.map(problem, paths))
+    return [(p, message) for p, message in zip(paths, found) if message is not None]
+
+
 def to_chw_array(img: Image.Image) -> np.ndarray:
     """Pixels of an RGB image as float32 ``(3, H, W)`` in [0, 1] (PyTorch's layout).
 
