@@ -33,7 +33,7 @@ class DataFile:
         sha256: sha256 of the file's bytes.
         content_sha256: sha256 of the gunzipped bytes of a ``.gz`` file; lets
             a re-compressed copy with identical content through.
-        size: size in bytes, when known (for ``info``).
+        size: size in bytes, when known (for ``info``; a download stops there).
         split: the split this file belongs to (``"train"``, ``"test"``...), so
             ``load(name, splits=...)`` can fetch only part of a data set.
         unpack: extract this archive into the data set folder once fetched.

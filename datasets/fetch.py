@@ -120,6 +120,7 @@ def fetch_file(entry: Dataset, file: DataFile, force: bool = False, progress: bo
             mirrors=entry.system_mirrors,
             force=force,
             progress=progress,
+            size=file.size,
             **file.checksums(),
         )
     except hub.DownloadError as error:
@@ -146,6 +147,7 @@ def _from_archive(entry: Dataset, file: DataFile, dest: Path, progress: bool) ->
         mirror_path=mirror_path(entry, published),
         mirrors=entry.system_mirrors,
         progress=progress,
+        size=published.size,
         **published.checksums(),
     )
     check = None

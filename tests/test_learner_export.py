@@ -160,3 +160,78 @@ def test_load_learner_rejects_a_checkpoint(tmp_path):
     path = learn.save("ckpt")
     with pytest.raises(ValueError, match="learn.load"):
         load_learner(path)
+
+
+# ## Damaged or edited exports fail at load, naming the file and the field
+
+
+def _tampered(tmp_path, **changes):
+    """Export the blob MLP, then rewrite metadata fields (None deletes one)."""
+    from minitorch.io.safetensors import (
+        load_safetensors,
+        load_safetensors_metadata,
+        save_safetensors,
+    )
+
+    path = learner(path=tmp_path).export("export.safetensors")
+    meta = load_safetensors_metadata(path)
+    for key, value in changes.items():
+        if value is None:
+            meta.pop(key)
+        else:
+            meta[key] = value if isinstance(value, str) else value(meta[key])
+    save_safetensors(load_safetensors(path), path, meta)
+    return path
+
+
+def _set_first_layer(arch_json: str, **config) -> str:
+    arch = json.loads(arch_json)
+    arch["children"][0][1]["config"].update(config)
+    return json.dumps(arch)
+
+
+@pytest.mark.parametrize(
+    "changes, message",
+    [
+        ({"arch": "{not json"}, "field 'arch' is not valid JSON"),
+        ({"arch": None}, "no field 'arch'"),
+        ({"arch": "[1, 2]"}, "field 'arch' must be a JSON object"),
+        ({"vocab": '["a"]'}, "field 'vocab' names 1 classes but the model's last layer gives 3"),
+        ({"vocab": '["a", "a", "b"]'}, "field 'vocab' must hold distinct"),
+        ({"vocab": None}, "no field 'vocab'"),
+        ({"dtype": "int8"}, "field 'dtype' must be 'float32' or 'float64'"),
+        ({"metrics": '"accuracy"'}, "field 'metrics' must be a list"),
+        ({"input": '{"dtype": "float32", "n_inp": 0}'}, "n_inp must be a positive integer"),
+        ({"input": '{"dtype": "nonsense"}'}, "field 'input.dtype'"),
+        ({"arch": lambda a: _set_first_layer(a, in_features=5)}, "weights do not fit field 'arch'"),
+    ],
+    ids=["arch-json", "arch-missing", "arch-type", "vocab-short", "vocab-dupes", "vocab-missing",
+         "dtype", "metrics", "n_inp", "input-dtype", "arch-shape"],
+)
+def test_damaged_export_names_the_file_and_field(tmp_path, changes, message):
+    from minitorch.io.errors import CheckpointError
+    from minitorch.learner_io import load_learner
+
+    path = _tampered(tmp_path, **changes)
+    with pytest.raises(CheckpointError, match=message) as info:
+        load_learner(path)
+    assert str(path) in str(info.value)
+
+
+def test_forged_huge_layer_is_refused_before_it_is_built(tmp_path):
+    import tracemalloc
+
+    from minitorch.io.errors import CheckpointError
+    from minitorch.learner_io import load_learner
+
+    # The report: Linear(15000, 15000) allocated 2.7 GB before the shape check. 4000 x 4000
+    # float64 (128 MB) shows the same without straining the test machine.
+    path = _tampered(tmp_path, arch=lambda a: _set_first_layer(a, in_features=4000, out_features=4000))
+    tracemalloc.start()
+    try:
+        with pytest.raises(CheckpointError, match=r"layer 0 .* implies about 16,000,000 elements"):
+            load_learner(path)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 16 << 20, f"{peak / 2**20:.0f} MiB allocated before refusing"

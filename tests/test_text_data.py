@@ -311,3 +311,38 @@ def test_sst2_from_splits_builds_in_seconds(tmp_path: Path, monkeypatch: pytest.
     assert (len(dls.train_ds), len(dls.valid_ds)) == (67349, 872)
     assert dls.vocab == ["negative", "positive"] and seconds < 10
     assert dls.train_ds.lengths.max() <= 128
+
+
+def test_latin1_csv_names_the_file_and_suggests_encoding(tmp_path: Path, tok: WordPieceTokenizer) -> None:
+    path = tmp_path / "texts.csv"
+    path.write_bytes("label,text\npos,un film génial\nneg,très mauvais\n".encode("latin-1"))
+    with pytest.raises(ValueError, match=r"texts\.csv is not valid utf-8: byte 0xe9 .*encoding=") as info:
+        TextDataLoaders.from_csv(tmp_path, tokenizer=tok, valid_pct=0.5, seed=0)
+    assert str(path) in str(info.value)
+    dls = TextDataLoaders.from_csv(tmp_path, tokenizer=tok, valid_pct=0.5, seed=0, encoding="latin-1",
+                                   classes=["neg", "pos"])  # fmt: skip
+    assert sorted(dls.train_ds.texts + dls.valid_ds.texts) == ["très mauvais", "un film génial"]
+    folder = tmp_path / "imdb" / "train" / "pos"
+    folder.mkdir(parents=True)
+    (folder / "0.txt").write_bytes("génial".encode("latin-1"))
+    with pytest.raises(ValueError, match=r"0\.txt is not valid utf-8.*encoding="):
+        TextDataLoaders.from_folder(tmp_path / "imdb", valid_pct=0.5, tokenizer=tok)
+
+
+def test_headerless_csv_with_numbered_columns(tmp_path: Path, tok: WordPieceTokenizer) -> None:
+    (tmp_path / "plain.csv").write_text(
+        'pos,"good, great movie"\nneg,bad film\npos,great\nneg,awful\n', encoding="utf-8"
+    )
+    dls = TextDataLoaders.from_csv(tmp_path, "plain.csv", header=None, text_col=1, label_col=0,
+                                   valid_pct=0.5, seed=0, tokenizer=tok, classes=["neg", "pos"])  # fmt: skip
+    texts = dls.train_ds.texts + dls.valid_ds.texts
+    assert sorted(texts) == ["awful", "bad film", "good, great movie", "great"]  # no row lost
+    assert dls.vocab == ["neg", "pos"]
+    numbers = {"0": [1, 0, 1, 0], "1": ["good", "bad", "great", "awful"]}
+    by_number = TextDataLoaders.from_df(numbers, text_col=1, label_col=0, valid_pct=0.5, seed=0,
+                                        tokenizer=tok, classes=[0, 1])  # fmt: skip
+    assert by_number.vocab == [0, 1]
+    with pytest.raises(ValueError, match="header="):
+        TextDataLoaders.from_csv(tmp_path, "plain.csv", header=2, tokenizer=tok)
+    with pytest.raises(ValueError, match=r"no column 'text'.*\['0', '1'\]"):
+        TextDataLoaders.from_csv(tmp_path, "plain.csv", header=None, tokenizer=tok)

@@ -400,3 +400,12 @@ def test_parity_with_hugging_face_tokenizers(minilm: WordPieceTokenizer) -> None
                 first,
                 second,
             )
+
+
+def test_bytes_are_refused_with_the_type_named(tiny: WordPieceTokenizer) -> None:
+    for call in (tiny.tokenize, tiny.encode, tiny, lambda t: tiny([t, "ok"])):
+        for value in (b"good movie", bytearray(b"good")):
+            with pytest.raises(TypeError, match=rf"got {type(value).__name__} .*decode"):
+                call(value)
+    with pytest.raises(TypeError, match="got int"):
+        tiny.tokenize(3)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -252,3 +253,17 @@ def test_real_imagenette_subset(imagenette: Path) -> None:
     xb, yb = dls.one_batch()
     assert xb.shape == (32, 3, 224, 224) and yb.shape == (32,) and yb.dtype == np.int64
     assert 0 <= xb.to_numpy().min() and xb.to_numpy().max() <= 1
+
+
+def test_a_class_folder_empty_in_every_split_is_warned_about(tree: Path) -> None:
+    (tree / "train" / "zebra").mkdir()
+    (tree / "val" / "zebra").mkdir()
+    (tree / "train" / "zebra" / "notes.txt").write_text("no images")
+    with pytest.warns(UserWarning, match=r"train/zebra.*val/zebra.*no images") as record:
+        dls = ImageDataLoaders.from_folder(tree, item_tfms=Resize(16), bs=4)
+    assert "zebra" not in dls.vocab and len(record) == 1
+    with pytest.warns(UserWarning, match="zebra"):
+        ImageDataLoaders.from_folder(tree, valid_pct=0.3, seed=0, item_tfms=Resize(16), bs=4)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a vocab the user gave is their choice: no warning
+        ImageDataLoaders.from_folder(tree, vocab=sorted(COLOURS), item_tfms=Resize(16), bs=4)

@@ -176,7 +176,10 @@ def test_registry_lists_the_catalogue_with_exact_sizes() -> None:
         assert entry.stats[0] == [0.5] * 3 and len(entry.sha256) == 64 and entry.package
         assert entry.urls == () and "No canonical download URL" in entry.notes
     r50 = zoo.get_entry("resnet50")
-    assert (r50.input_size, r50.resize_size, r50.sha256) == (224, 256, "0676ba61")
+    assert (r50.input_size, r50.resize_size) == (224, 256)
+    # the full digest of the published file, which starts with the prefix in its name
+    assert len(r50.sha256) == 64 and r50.sha256.startswith("0676ba61")
+    assert zoo.get_entry("resnet34").sha256 == "b627a593"  # only the prefix is known
     assert r50.urls == ("https://download.pytorch.org/models/resnet50-0676ba61.pth",)
 
 
@@ -497,3 +500,45 @@ def test_minilm_entry_unpacks_checks_and_builds_the_text_encoder(capsys: pytest.
     assert "text-encoder" in capsys.readouterr().err
     assert zoo.main(["list", "minilm*"]) == 0
     assert "text" in capsys.readouterr().out
+
+
+def test_cli_predict_reports_every_failing_image_and_predicts_the_rest(
+    registered: List[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    sha = write_pth(tmp_path / "w.pth", tiny_weights())
+    entry = register(registered, tiny_entry("tiny_cli", "tiny-cli.pth", sha))
+    zoo.cache_path(entry).parent.mkdir(parents=True)
+    zoo.cache_path(entry).write_bytes((tmp_path / "w.pth").read_bytes())
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    good = [make_image(folder / name, size) for name, size in
+            [("a.png", (500, 374)), ("b.png", (500, 444)), ("c.png", (1, 300)), ("d.png", (37, 37))]]
+    (folder / "broken.jpg").write_bytes(b"\xff\xd8\xff\xe0 not really a jpeg")
+    make_image(folder / "cursed.png", (13, 17))
+    real_preprocess = zoo.preprocess
+
+    def preprocess(path: Path, entry: zoo.ZooEntry) -> np.ndarray:
+        if Path(path).name == "cursed.png":  # any exception for one image, not only I/O errors
+            raise RuntimeError("never seen")
+        return real_preprocess(path, entry)
+
+    monkeypatch.setattr(zoo, "preprocess", preprocess)
+    assert main(["predict", "tiny_cli", str(folder), "--json", "--batch-size", "2"]) == 1
+    captured = capsys.readouterr()
+    doc = json.loads(captured.out)
+    assert [Path(r["path"]).name for r in doc["results"]] == [p.name for p in good]
+    assert sorted(Path(f["path"]).name for f in doc["failures"]) == ["broken.jpg", "cursed.png"]
+    assert "broken.jpg" in captured.err and "cursed.png" in captured.err and "never seen" in captured.err
+    assert main(["predict", "tiny_cli", *map(str, good)]) == 0
+    assert main(["predict", "tiny_cli", str(tmp_path / "missing.png"), str(good[0])]) == 1
+    assert "missing.png" in capsys.readouterr().err
+
+
+def test_cli_info_says_how_strong_the_checksum_is(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["info", "resnet34"]) == 0
+    out = capsys.readouterr().out
+    assert "checksum" in out and "sha256 prefix 8 hex digits only (32 bits" in out
+    assert main(["info", "resnet18"]) == 0
+    out = capsys.readouterr().out
+    assert "full sha256 (64 hex digits)" in out and "prefix" not in out.split("checksum")[1].splitlines()[0]

@@ -385,9 +385,9 @@ class TextDataLoaders(DataLoaders):
     def from_df(
         cls,
         rows: Any,
-        text_col: str = "text",
-        label_col: str = "label",
-        valid_col: Optional[str] = "is_valid",
+        text_col: Union[str, int] = "text",
+        label_col: Union[str, int] = "label",
+        valid_col: Union[str, int, None] = "is_valid",
         valid_pct: float = 0.2,
         seed: Optional[int] = None,
         **kwargs: Any,
@@ -409,6 +409,9 @@ class TextDataLoaders(DataLoaders):
             ValueError: a missing column (the message lists the ones there are), or bad flags.
         """
         columns = tables.columns(rows)
+        # Column labels are strings here; pandas numbers the columns of a headerless file.
+        text_col, label_col = str(text_col), str(label_col)
+        valid_col = None if valid_col is None else str(valid_col)
         for name in (text_col, label_col):
             require_column(columns, name)
         texts, labels = columns[text_col], columns[label_col]
@@ -427,12 +430,14 @@ class TextDataLoaders(DataLoaders):
         cls,
         path: PathLike,
         csv_fname: str = "texts.csv",
-        text_col: str = "text",
-        label_col: str = "label",
-        valid_col: Optional[str] = "is_valid",
+        text_col: Union[str, int] = "text",
+        label_col: Union[str, int] = "label",
+        valid_col: Union[str, int, None] = "is_valid",
         valid_pct: float = 0.2,
         delimiter: Optional[str] = None,
         seed: Optional[int] = None,
+        encoding: str = "utf-8",
+        header: Optional[int] = 0,
         **kwargs: Any,
     ) -> "TextDataLoaders":
         """Loaders from a CSV or TSV file with a header row (fast.ai's IMDB sample: ``label,text,is_valid``).
@@ -445,18 +450,25 @@ class TextDataLoaders(DataLoaders):
                 comma). Tab-separated files are read without quoting, as GLUE
                 writes them (a sentence may hold a ``"``).
             seed: makes the random split and the training order repeatable.
+            encoding: the file's text encoding (``"latin-1"``, ``"cp1252"``...).
+            header: ``0`` (the first row names the columns) or ``None`` (no
+                header row: name the columns by number, as pandas does,
+                e.g. ``text_col=1, label_col=0``).
             **kwargs: as for :meth:`from_lists`. Labels that are all whole
                 numbers ("0", "1") become ints.
 
         Raises:
             FileNotFoundError: no such file (the message names it).
-            ValueError: an empty file, a short row, or a missing column.
+            ValueError: a file that is not valid in ``encoding`` (the message
+                names it and suggests ``encoding=``), an empty file, a short
+                row, or a missing column.
         """
         path = Path(path)
         file = path if path.is_file() else path / csv_fname
         if not file.is_file():
             raise FileNotFoundError(f"{file} not found: pass the folder as path and the file name as csv_fname")
-        columns = read_table(file, delimiter)
+        columns = read_table(file, delimiter, encoding, header)
+        text_col, label_col = str(text_col), str(label_col)  # numbered columns are "0", "1"...
         if label_col in columns and all(v.strip().lstrip("-").isdigit() for v in columns[label_col]):
             columns[label_col] = [int(v) for v in columns[label_col]]
         kwargs.setdefault("path", file.parent)
@@ -471,6 +483,7 @@ class TextDataLoaders(DataLoaders):
         classes: Optional[Sequence[str]] = None,
         valid_pct: Optional[float] = None,
         seed: Optional[int] = None,
+        encoding: str = "utf-8",
         **kwargs: Any,
     ) -> "TextDataLoaders":
         """Loaders from ``.txt`` files in ``path/<split>/<class>/`` (the IMDB layout): class = folder name.
@@ -484,17 +497,18 @@ class TextDataLoaders(DataLoaders):
             valid_pct: instead of a ``valid`` folder, hold out this fraction of
                 the training texts at random.
             seed: makes the split and the training order repeatable.
+            encoding: the text files' encoding.
             **kwargs: as for :meth:`from_lists`.
 
         Raises:
             FileNotFoundError: a missing folder (the message names it).
-            ValueError: no .txt files.
+            ValueError: no .txt files, or one not valid in ``encoding`` (named).
         """
         path = Path(path)
-        train_texts, train_labels, found = read_text_folder(path / train, classes)
+        train_texts, train_labels, found = read_text_folder(path / train, classes, encoding)
         classes = list(classes) if classes is not None else found
         if valid_pct is None:
-            valid_texts, valid_labels, _ = read_text_folder(path / valid, classes)
+            valid_texts, valid_labels, _ = read_text_folder(path / valid, classes, encoding)
         else:
             held = _random_valid(len(train_texts), valid_pct, seed)
             valid_texts, valid_labels = _pick(train_texts, held), _pick(train_labels, held)

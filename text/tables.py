@@ -2,8 +2,9 @@
 
 - :func:`columns`: a dict of column lists, from a dict, a list of row dicts
   or anything with ``to_dict("list")`` (a pandas DataFrame, without importing pandas);
-- :func:`read_table`: a CSV/TSV file with a header row (GLUE's ``.tsv`` files
-  are tab-separated and unquoted);
+- :func:`read_table`: a CSV/TSV file, with a header row or without one
+  (GLUE's ``.tsv`` files are tab-separated and unquoted);
+- :func:`read_text`: a file's text, or an error naming it and suggesting ``encoding=``;
 - :func:`read_text_folder`: ``root/<class>/*.txt`` (the IMDB layout);
 - :func:`flags`: an ``is_valid`` column as booleans.
 """
@@ -11,6 +12,7 @@
 from __future__ import annotations
 
 import csv
+import io
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, List, Optional, Tuple
@@ -73,27 +75,75 @@ def flags(values: Sequence[Any], name: str) -> np.ndarray:
     return out
 
 
-def read_table(file: Path, delimiter: Optional[str]) -> dict:
-    """A CSV/TSV file with a header row as a dict of column lists (of strings)."""
+def read_text(file: Path, encoding: str = "utf-8") -> str:
+    """The whole text of a file, or a ValueError that names the file and the fix.
+
+    Args:
+        file: a text file.
+        encoding: its encoding (``"latin-1"``, ``"cp1252"``...; UTF-8 by default).
+
+    Returns:
+        The decoded text.
+
+    Raises:
+        ValueError: the bytes are not valid in ``encoding``; says where and
+            suggests ``encoding=``.
+    """
+    data = file.read_bytes()
+    try:
+        return data.decode(encoding)
+    except UnicodeDecodeError as error:
+        bad = data[error.start : error.start + 1].hex()
+        raise ValueError(
+            f"{file} is not valid {encoding}: byte 0x{bad} at offset {error.start} "
+            f"({error.reason}). Pass encoding= with the file's encoding, e.g. "
+            "encoding='latin-1' or encoding='cp1252'"
+        ) from None
+
+
+def read_table(
+    file: Path, delimiter: Optional[str], encoding: str = "utf-8", header: Optional[int] = 0
+) -> dict:
+    """A CSV/TSV file as a dict of column lists (of strings).
+
+    Args:
+        file: the CSV (comma) or TSV (tab, unquoted) file.
+        delimiter: the field separator (default: a tab for ``.tsv``, else a comma).
+        encoding: the file's text encoding.
+        header: ``0``: the first row names the columns; ``None``: there is no
+            header row and the columns are named ``"0"``, ``"1"``... as pandas numbers them.
+
+    Returns:
+        column name -> the column's values.
+
+    Raises:
+        ValueError: an undecodable or empty file, or a row with the wrong number of fields.
+    """
+    if header not in (0, None):
+        raise ValueError(f"header={header!r}: use 0 (the first row names the columns) or None")
     delimiter = delimiter or ("\t" if file.suffix.lower() == ".tsv" else ",")
     quoting = csv.QUOTE_NONE if delimiter == "\t" else csv.QUOTE_MINIMAL
-    with open(file, newline="", encoding="utf-8") as fh:
-        reader = csv.reader(fh, delimiter=delimiter, quoting=quoting)
-        header = next(reader, None)
-        if not header:
-            raise ValueError(f"{file} is empty: it needs a header row naming the columns")
-        body = []
-        for row in filter(None, reader):  # skip blank lines
-            if len(row) != len(header):
-                raise ValueError(
-                    f"{file}:{reader.line_num}: {len(row)} fields, the header has {len(header)} "
-                    f"({header}): check delimiter= and the quoting"
-                )
-            body.append(row)
-    return {name: [row[k] for row in body] for k, name in enumerate(header)}
+    reader = csv.reader(io.StringIO(read_text(file, encoding), newline=""), delimiter=delimiter,
+                        quoting=quoting)
+    rows = filter(None, reader)  # skip blank lines
+    first = next(rows, None)
+    if not first:
+        raise ValueError(f"{file} is empty: it needs a header row naming the columns, or pass header=None")
+    names = first if header == 0 else [str(k) for k in range(len(first))]
+    body = [] if header == 0 else [first]
+    for row in rows:
+        if len(row) != len(names):
+            raise ValueError(
+                f"{file}:{reader.line_num}: {len(row)} fields, expected {len(names)} "
+                f"({names}): check delimiter= and the quoting"
+            )
+        body.append(row)
+    return {name: [row[k] for row in body] for k, name in enumerate(names)}
 
 
-def read_text_folder(root: Path, classes: Optional[Sequence[str]]) -> Tuple[List[str], List[str], List[str]]:
+def read_text_folder(
+    root: Path, classes: Optional[Sequence[str]], encoding: str = "utf-8"
+) -> Tuple[List[str], List[str], List[str]]:
     """The ``.txt`` files of ``root/<class>/``: ``(texts, class names, classes found)``."""
     if not root.is_dir():
         raise FileNotFoundError(
@@ -105,11 +155,11 @@ def read_text_folder(root: Path, classes: Optional[Sequence[str]]) -> Tuple[List
     texts, labels = [], []
     for name in classes:
         files = sorted((root / name).glob("*.txt"))
-        texts += [f.read_text(encoding="utf-8") for f in files]
+        texts += [read_text(f, encoding) for f in files]
         labels += [name] * len(files)
     if not texts:
         raise ValueError(f"no .txt files in {root}/<class>/ for the classes {list(classes)}")
     return texts, labels, list(classes)
 
 
-__all__ = ["plain", "columns", "require_column", "flags", "read_table", "read_text_folder"]
+__all__ = ["plain", "columns", "require_column", "flags", "read_text", "read_table", "read_text_folder"]

@@ -336,6 +336,7 @@ class WordPieceTokenizer:
 
     def _text_pieces(self, text: str) -> tuple[list[str], list[int]]:
         """Tokens and ids of one text, without the template's special tokens."""
+        _require_str(text)
         tokens: list[str] = []
         ids: list[int] = []
         # Special tokens typed in the text ("[MASK]") are kept whole: split them out first.
@@ -359,6 +360,10 @@ class WordPieceTokenizer:
 
         Returns:
             The tokens, e.g. ``"Tokenization!"`` -> ``["token", "##ization", "!"]``.
+
+        Raises:
+            TypeError: ``text`` is not a str (bytes are not decoded for you:
+                only the caller knows their encoding).
         """
         return self._text_pieces(text)[0]
 
@@ -498,6 +503,8 @@ class WordPieceTokenizer:
             ValueError: a bad padding choice, pairs of the wrong count, or
                 ragged rows with ``return_arrays=True``.
         """
+        if isinstance(texts, (bytes, bytearray)):
+            _require_str(texts)
         if isinstance(texts, str):
             texts = [texts]
             text_pair = [text_pair] if isinstance(text_pair, str) else text_pair
@@ -602,6 +609,20 @@ class WordPieceTokenizer:
 
 
 BertTokenizer = WordPieceTokenizer
+
+
+def _require_str(text: Any) -> None:
+    """Refuse anything but ``str``, naming its type.
+
+    Bytes are not decoded for the caller: only they know the encoding, and
+    guessing UTF-8 would silently turn latin-1 text into replacement characters.
+
+    Raises:
+        TypeError: ``text`` is not a ``str``.
+    """
+    if not isinstance(text, str):
+        hint = " (decode it first, e.g. text.decode('utf-8'))" if isinstance(text, (bytes, bytearray)) else ""
+        raise TypeError(f"the tokenizer reads str, got {type(text).__name__}{hint}")
 
 
 def _truncated_lengths(n_a: int, n_b: int, budget: int) -> tuple[int, int]:

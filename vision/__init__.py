@@ -26,13 +26,14 @@ from .transforms import (
     open_image,
     to_chw_array,
     to_rgb,
+    verify_images,
 )
 
 __all__ = [  # later blocks extend it: __all__ += [...]
     "Brightness", "CenterCrop", "Contrast", "FlipItem", "ImageDataLoader", "ImageDataLoaders",
     "ImageDataset", "ImageReadError", "Normalize", "RandomResizedCrop", "Resize", "Rotate",
     "aug_transforms", "get_image_files", "imagenet_stats", "inception_stats", "open_image",
-    "to_chw_array", "to_rgb",
+    "to_chw_array", "to_rgb", "verify_images",
 ]  # fmt: skip
 # --- end image pipeline ---
 

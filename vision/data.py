@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import math
 import os
+import warnings
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Callable, Iterator, List, Optional, Sequence, Tuple, Union
@@ -423,7 +424,11 @@ class ImageDataLoaders(DataLoaders):
             t_idx, v_idx = random_split(len(files), valid_pct, seed)
             train_files, valid_files = [files[i] for i in t_idx], [files[i] for i in v_idx]
         train_labels = [f.parent.name for f in train_files]
-        vocab = list(vocab) if vocab is not None else sorted(set(train_labels))
+        if vocab is None:
+            vocab = sorted(set(train_labels))
+            roots = [path / train, path / valid] if valid_pct is None else [root]
+            _warn_empty_class_folders(roots, vocab)
+        vocab = list(vocab)
         train_items = _label_items(train_files, train_labels, vocab)
         valid_items = _label_items(valid_files, [f.parent.name for f in valid_files], vocab)
         return cls.from_files(
@@ -556,6 +561,23 @@ def _image_files_or_fail(folder: Path) -> List[Path]:
             "in it and its sub-folders)"
         )
     return files
+
+
+def _warn_empty_class_folders(roots: Sequence[Path], vocab: Sequence[str]) -> None:
+    """Warn about class folders with no image in any split: they would leave the vocab unsaid."""
+    empty = sorted(
+        str(d)
+        for root in roots
+        if root.is_dir()
+        for d in root.iterdir()
+        if d.is_dir() and d.name not in vocab and not get_image_files(d)
+    )
+    if empty:
+        warnings.warn(
+            f"class folder(s) {', '.join(empty)} hold no images in any split, so they are not "
+            f"classes: the vocab is {list(vocab)}. Add images there or remove the folder(s).",
+            stacklevel=3,
+        )
 
 
 def _resolve(path: Path, fname: PathLike) -> Path:

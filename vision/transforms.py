@@ -122,6 +122,36 @@ def open_image(path: Union[str, Path]) -> Image.Image:
         ) from error
 
 
+def verify_images(paths: Sequence[Union[str, Path]], num_workers: int = 2) -> List[Tuple[Path, str]]:
+    """Decode every image once and list the ones that fail (fast.ai's ``verify_images``).
+
+    A training run decodes its images lazily, batch by batch, and stops with
+    an :class:`ImageReadError` naming the first bad file it meets. Run this
+    first on a data set you downloaded to find them all at once, then remove
+    or replace them.
+
+    Args:
+        paths: image files (e.g. ``get_image_files(path)``).
+        num_workers: decoding threads (Pillow releases the GIL).
+
+    Returns:
+        ``(path, message)`` for each file that cannot be read, in input order.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    def problem(path: Path) -> Optional[str]:
+        try:
+            open_image(path)
+            return None
+        except (ImageReadError, OSError) as error:
+            return str(error)
+
+    paths = [Path(p) for p in paths]
+    with ThreadPoolExecutor(max(1, num_workers)) as pool:
+        found = list(pool.map(problem, paths))
+    return [(p, message) for p, message in zip(paths, found) if message is not None]
+
+
 def to_chw_array(img: Image.Image) -> np.ndarray:
     """Pixels of an RGB image as float32 ``(3, H, W)`` in [0, 1] (PyTorch's layout).
 
@@ -160,11 +190,23 @@ def _crop_box(
     frac: float,
     rng: Optional[np.random.Generator],
 ) -> Tuple[float, float, float, float]:
-    """The largest box with the aspect ratio of ``out_hw``, shrunk by ``frac``, centred or random."""
+    """The largest box with the aspect ratio of ``out_hw``, shrunk by ``frac``, centred or random.
+
+    Args:
+        img_size: the image's ``(width, height)`` (Pillow's order).
+        out_hw: the output ``(height, width)``.
+        frac: the box's side as a fraction of the largest box (1 = touch the edges).
+        rng: where a training crop draws its position; ``None`` centres the box.
+
+    Returns:
+        ``(left, top, right, bottom)`` in image pixels, always inside the image.
+    """
     W, H = img_size
     th, tw = out_hw
     scale = max(th / H, tw / W) / frac  # output pixels per input pixel
-    cw, ch = tw / scale, th / scale
+    # tw / (tw / W) can round to W + 3e-14 (a 500x374 photo): clamp, or Pillow
+    # refuses a negative offset and rng.uniform a negative range.
+    cw, ch = min(tw / scale, W), min(th / scale, H)
     if rng is None:
         left, top = (W - cw) / 2, (H - ch) / 2
     else:

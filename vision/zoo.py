@@ -478,6 +478,9 @@ def load_image_batch(
 ) -> Tuple[np.ndarray, List[Path], List[Tuple[Path, str]]]:
     """Read and prepare several images; the unreadable ones are set aside, never fatal.
 
+    Whatever goes wrong with one image (a missing or corrupt file, a size a
+    transform cannot handle, any exception) becomes a failure naming that file.
+
     Args:
         paths: image files.
         entry: the zoo entry (or name) whose preprocessing to apply.
@@ -497,6 +500,8 @@ def load_image_batch(
             failures.append((p, str(error)))
         except OSError as error:  # missing, a folder, no permission
             failures.append((p, f"cannot read {p}: {error}"))
+        except Exception as error:  # noqa: BLE001  one odd image must not stop the others
+            failures.append((p, f"cannot prepare {p}: {type(error).__name__}: {error}"))
     size = entry.input_size
     batch = np.stack(arrays) if arrays else np.zeros((0, 3, size, size), np.float32)
     return batch, ok, failures

@@ -60,16 +60,24 @@ _RESNETS = {  # name: (builder, file, top-1 of torchvision's IMAGENET1K_V1 weigh
     "resnet34": (resnet34, "resnet34-b627a593.pth", 73.314, 21_797_672),
     "resnet50": (resnet50, "resnet50-0676ba61.pth", 76.130, 25_557_032),
 }
+# torchvision publishes only the first 8 hex digits (32 bits) of each file's sha256, in its
+# name. Where the full digest of the published file is known it is checked instead.
+_RESNET_FULL_SHA256 = {
+    "resnet18-f37072fd.pth": "f37072fd47e89c5e827621c5baffa7500819f7896bbacec160b1a16c560e07ec",
+    "resnet50-0676ba61.pth": "0676ba61b6795bbe1773cffd859882e5e297624d384b6993f7c9e683e722fb8a",
+}
 for _name, (_builder, _file, _top1, _params) in _RESNETS.items():
+    _prefix = _file.rsplit("-", 1)[1].split(".")[0]
     register(ZooEntry(
         name=_name, builder=_builder, family="resnet", input_size=224, resize_size=256,
-        stats=imagenet_stats, filename=_file, sha256=_file.rsplit("-", 1)[1].split(".")[0],
+        stats=imagenet_stats, filename=_file, sha256=_RESNET_FULL_SHA256.get(_file, _prefix),
         urls=(f"https://download.pytorch.org/models/{_file}",), renames=tuple(RESNET_RENAMES),
         params=_params, top1=_top1, top1_source="torchvision, IMAGENET1K_V1 weights (acc@1)",
         license="BSD-3-Clause (torchvision)", paper=_RESNET_PAPER,
         description=f"ResNet-{_name[6:]} (torchvision IMAGENET1K_V1), 256 -> 224 centre crop, ImageNet mean/std",
         notes="torchvision publishes the first 8 hex digits of the sha256 in the file name; "
-              "the zoo checks that prefix.",
+              + ("the zoo checks the full sha256 of that file." if _file in _RESNET_FULL_SHA256
+                 else "the zoo can check only that prefix."),
     ))
 
 

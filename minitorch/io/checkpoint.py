@@ -21,6 +21,7 @@ safetensors         an 8-byte little-endian header length, then ``{`` (JSON)
 
 from __future__ import annotations
 
+import math
 import os
 import struct
 import zipfile
@@ -29,6 +30,7 @@ from typing import Any
 
 import numpy as np
 
+from .dtypes import absurd_shape
 from .errors import CheckpointError
 from .safetensors import load_safetensors
 from .torch_format import LEGACY_PREFIX, ZIP_ERRORS, ZIP_MAGIC, load_torch
@@ -81,16 +83,65 @@ def load_npz(path: str | os.PathLike[str]) -> dict[str, np.ndarray]:
     """Load every array of an ``.npz`` file (``np.savez``), refusing pickled objects.
 
     Raises:
-        CheckpointError: the archive is corrupt or holds object arrays.
+        CheckpointError: the archive is corrupt, holds object arrays, or an
+            array's header asks for more bytes than the archive holds.
     """
     source = os.fspath(path)
     try:
+        _check_npz_sizes(source)
         with np.load(source, allow_pickle=False) as archive:
             return {name: archive[name] for name in archive.files}
-    except FileNotFoundError:
+    except (FileNotFoundError, CheckpointError):
         raise
     except ZIP_ERRORS as exc:  # also what np.load raises for bad .npy headers (ValueError)
         raise CheckpointError(source, f"cannot read the npz archive ({exc})") from exc
+
+
+# Deflate cannot expand data more than ~1032 times; a member that claims more is lying.
+_DEFLATE_MAX_RATIO = 1032
+
+
+def _check_npz_sizes(source: str) -> None:
+    """Check every member's ``.npy`` header against the bytes that are really there.
+
+    ``np.load`` allocates the array an ``.npy`` header describes before reading
+    its data, so 252 bytes can ask for terabytes. Here each header's
+    ``shape x dtype`` must equal the member's size minus its header, and the
+    member's size must be one its compressed bytes can produce.
+
+    Raises:
+        CheckpointError: naming the member and the sizes that disagree.
+    """
+    with zipfile.ZipFile(source) as archive:
+        for info in archive.infolist():
+            if info.compress_type == zipfile.ZIP_DEFLATED:
+                most = info.compress_size * _DEFLATE_MAX_RATIO + 1024
+                if info.file_size > most:
+                    raise CheckpointError(
+                        source,
+                        f"member {info.filename!r} claims {info.file_size} bytes from "
+                        f"{info.compress_size} compressed bytes: corrupt or a zip bomb",
+                    )
+            with archive.open(info) as member:
+                version = np.lib.format.read_magic(member)
+                if version == (1, 0):
+                    shape, _, dtype = np.lib.format.read_array_header_1_0(member)
+                else:
+                    shape, _, dtype = np.lib.format.read_array_header_2_0(member)
+                header_len = member.tell()
+            if dtype.hasobject:
+                continue  # np.load refuses these itself (allow_pickle=False)
+            if absurd_shape(shape, dtype.itemsize):
+                raise CheckpointError(
+                    source, f"member {info.filename!r}: shape {shape} is too big for any array"
+                )
+            need = math.prod(shape) * dtype.itemsize
+            if need != info.file_size - header_len:
+                raise CheckpointError(
+                    source,
+                    f"member {info.filename!r}: {dtype} {shape} needs {need} bytes but the "
+                    f"member holds {info.file_size - header_len}: truncated or corrupt",
+                )
 
 
 def load_checkpoint(

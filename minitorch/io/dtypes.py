@@ -96,6 +96,32 @@ def itemsize(name: str) -> int:
     return _STORED[name][1]
 
 
+MAX_ARRAY_BYTES = int(np.iinfo(np.intp).max)
+"""The most bytes numpy can address; a shape whose nonzero sides multiply past it is absurd."""
+
+
+def absurd_shape(shape: tuple[int, ...] | list[int], item_bytes: int) -> bool:
+    """Whether numpy would refuse ``shape`` as too big, even with a zero side.
+
+    numpy multiplies the *nonzero* sides to check a shape, so ``(0, 2**62, 2**62)``
+    holds no element and is still refused ("array is too big"). File readers
+    call this first and raise their own error naming the file.
+
+    Args:
+        shape: non-negative sides.
+        item_bytes: bytes per element.
+
+    Returns:
+        True when the nonzero sides times ``item_bytes`` exceed :data:`MAX_ARRAY_BYTES`.
+    """
+    total = item_bytes
+    for side in shape:
+        total *= max(side, 1)
+        if total > MAX_ARRAY_BYTES:
+            return True
+    return False
+
+
 def stored_dtype(name: str, byteorder: str = "<") -> np.dtype:
     """The numpy dtype that reads the stored bytes of ``name`` as they are.
 

@@ -26,6 +26,12 @@ Environment:
   directory) or an ``http(s)://`` base URL tried before the canonical URLs. A
   mirror holds files under the same relative path the caller names
   (``mirror_path``, e.g. ``mnist/train-images-idx3-ubyte.gz``).
+- ``MINITORCH_MAX_DOWNLOAD_BYTES``: the most bytes a download of unknown size
+  may bring (default 32 GiB); a file with a pinned ``size`` stops at that size.
+
+Several processes may download the same file at once (parallel test workers,
+data loader workers): an advisory lock on ``<dest>.lock`` lets one fetch while
+the others wait, then find the verified file in place.
 """
 
 from __future__ import annotations
@@ -35,7 +41,9 @@ import hashlib
 import http.client
 import os
 import time
-from collections.abc import Sequence
+import zlib
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlparse
@@ -47,6 +55,8 @@ from tqdm.auto import tqdm
 ENV_HOME = "MINITORCH_HOME"
 ENV_OFFLINE = "MINITORCH_OFFLINE"
 ENV_MIRROR = "MINITORCH_MIRROR"
+ENV_MAX_SIZE = "MINITORCH_MAX_DOWNLOAD_BYTES"
+DEFAULT_MAX_SIZE = 32 << 30  # 32 GiB: no file we fetch comes near; an endless response stops here
 
 USER_AGENT = "minitorch-hub/0.1 (+https://github.com/minitorch)"
 CHUNK = 1 << 20
@@ -115,6 +125,16 @@ def mirror() -> str | None:
     if not value:
         return None
     return value if _is_url(value) else str(_as_dir(value))
+
+
+def max_download_size() -> int:
+    """The cap on a download of unknown size: ``$MINITORCH_MAX_DOWNLOAD_BYTES`` or 32 GiB."""
+    value = os.environ.get(ENV_MAX_SIZE, "").strip()
+    if not value:
+        return DEFAULT_MAX_SIZE
+    if not value.isdigit() or int(value) < 1:
+        raise ValueError(f"{ENV_MAX_SIZE} must be a positive number of bytes, got {value!r}")
+    return int(value)
 
 
 def _is_url(location: str) -> bool:
@@ -205,14 +225,15 @@ def check_file(
     if content_sha256:
         try:
             got = content_digest(path)
-        except (OSError, EOFError, gzip.BadGzipFile):
-            got = "(not a readable gzip file)"
+        except (OSError, EOFError, zlib.error) as error:  # BadGzipFile is an OSError
+            got = f"(not a readable gzip file: {type(error).__name__}: {error})"
         if got == content_sha256.lower():
             return "content sha256"
         if not wanted:
             raise ChecksumError(source, "content sha256", content_sha256, got)
     name = next(n for n in wanted if not matches(n))
-    detail = "Its decompressed content does not match either." if content_sha256 else ""
+    detail = (f"Its decompressed content does not match either (content sha256: {got})."
+              if content_sha256 else "")
     raise ChecksumError(source, name, wanted[name], actual[name], detail)
 
 
@@ -240,6 +261,8 @@ def download(
     retries: int = 4,
     backoff: float = 1.0,
     timeout: float = 30.0,
+    size: int | None = None,
+    max_size: int | None = None,
 ) -> Path:
     """Fetch a file into the cache, verified, and return its path.
 
@@ -263,6 +286,11 @@ def download(
             a 5xx/429 answer.
         backoff: first delay in seconds between attempts; doubles each time.
         timeout: seconds to wait for a connection or for the next bytes.
+        size: the file's size in bytes when the catalogue pins it: a source
+            that sends more is cut off there. Ignored with ``content_sha256``
+            (a re-compressed copy may have another size).
+        max_size: the cap when no size is pinned (default
+            :func:`max_download_size`), so an endless response cannot fill the disk.
 
     Returns:
         The path of the verified file, ``dest``.
@@ -280,18 +308,87 @@ def download(
         mirror_path = Path(urlparse(urls[0]).path).name
     dest = Path(dest) if dest is not None else cache_dir() / "downloads" / Path(mirror_path).name
     checks = {"sha256": sha256, "md5": md5, "content_sha256": content_sha256}
+    limit = _Limit(size if size is not None and not content_sha256 else None,
+                   max_size if max_size is not None else max_download_size())
 
-    if dest.exists() and not force:
-        try:
-            check_file(dest, **checks)
-            return dest
-        except ChecksumError:
-            pass  # stale or damaged: fetch a fresh copy; the old one stays until then
-
+    if not force and _valid(dest, checks):
+        return dest
     sources = _sources(urls, mirror_path, mirrors)
     if not sources:
         raise DownloadError(_no_source_message(dest, urls, mirror_path, []))
     dest.parent.mkdir(parents=True, exist_ok=True)
+    started = time.time()
+    with _locked(dest):
+        # Another process may have fetched it while we waited for the lock.
+        if _valid(dest, checks) and (not force or dest.stat().st_mtime >= started):
+            return dest
+        return _download_locked(dest, sources, checks, limit, urls, mirror_path, retries,
+                                backoff, timeout, progress)
+
+
+@dataclass(frozen=True)
+class _Limit:
+    """How many bytes a source may send: ``pinned`` exactly, else at most ``cap``."""
+
+    pinned: int | None
+    cap: int
+
+    @property
+    def most(self) -> int:
+        return self.pinned if self.pinned is not None else self.cap
+
+    def refuse(self, label: str, got: str) -> DownloadError:
+        expected = (f"the catalogue pins {self.pinned} bytes" if self.pinned is not None
+                    else f"the cap for a file of unknown size is {self.cap} bytes "
+                    f"(raise it with max_size= or {ENV_MAX_SIZE})")
+        return DownloadError(f"{label} {got}, but {expected}; stopped, nothing was cached")
+
+
+def _valid(dest: Path, checks: dict[str, str | None]) -> bool:
+    """Whether ``dest`` exists and passes its checksums (a stale copy stays until replaced)."""
+    if not dest.exists():
+        return False
+    try:
+        check_file(dest, **checks)
+        return True
+    except ChecksumError:
+        return False
+
+
+@contextmanager
+def _locked(dest: Path) -> Iterator[None]:
+    """Hold an exclusive advisory lock on ``<dest>.lock`` (one downloader per file).
+
+    The lock file stays: deleting it would let a late process lock a new
+    file while another still holds the old one. Where ``fcntl`` does not
+    exist (Windows) there is no lock.
+    """
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows
+        yield
+        return
+    with open(dest.with_name(dest.name + ".lock"), "a+b") as fh:
+        fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+
+
+def _download_locked(
+    dest: Path,
+    sources: list[_Source],
+    checks: dict[str, str | None],
+    limit: _Limit,
+    urls: list[str],
+    mirror_path: str,
+    retries: int,
+    backoff: float,
+    timeout: float,
+    progress: bool,
+) -> Path:
+    """Try the sources in order into ``<dest>.part``; the caller holds the lock."""
     part = dest.with_name(dest.name + ".part")
     failures: list[tuple[_Source, Exception]] = []
     for source in sources:
@@ -301,9 +398,9 @@ def download(
             resumed = source.kind == "http" and part.exists() and part.stat().st_size > 0
             try:
                 if source.kind == "dir":
-                    _copy(Path(source.location), part, progress)
+                    _copy(Path(source.location), part, progress, limit)
                 else:
-                    _fetch_http(source.location, part, retries, backoff, timeout, progress)
+                    _fetch_http(source.location, part, retries, backoff, timeout, progress, limit)
                 check_file(part, **checks, source=source.label)
             except ChecksumError as error:
                 part.unlink(missing_ok=True)
@@ -336,10 +433,12 @@ def _sources(urls: list[str], mirror_path: str, mirrors: Sequence[str]) -> list[
     return sources
 
 
-def _copy(src: Path, part: Path, progress: bool) -> None:
+def _copy(src: Path, part: Path, progress: bool, limit: _Limit) -> None:
     """Copy a mirror file into ``part`` (a folder mirror needs no resume)."""
     if not src.is_file():
         raise DownloadError("no such file")
+    if src.stat().st_size > limit.most:
+        raise limit.refuse(str(src), f"has {src.stat().st_size} bytes")
     with (
         open(src, "rb") as fin,
         open(part, "wb") as fout,
@@ -351,7 +450,13 @@ def _copy(src: Path, part: Path, progress: bool) -> None:
 
 
 def _fetch_http(
-    url: str, part: Path, retries: int, backoff: float, timeout: float, progress: bool
+    url: str,
+    part: Path,
+    retries: int,
+    backoff: float,
+    timeout: float,
+    progress: bool,
+    limit: _Limit,
 ) -> None:
     """Stream ``url`` into ``part``, resuming what is there, retrying transient failures."""
     last: Exception | None = None
@@ -360,7 +465,7 @@ def _fetch_http(
             if attempt:
                 _sleep(backoff * 2 ** (attempt - 1))
             try:
-                _fetch_once(session, url, part, timeout, progress)
+                _fetch_once(session, url, part, timeout, progress, limit)
                 return
             except _Retryable as error:
                 last = error
@@ -388,7 +493,12 @@ def _is_name_resolution_failure(error: requests.ConnectionError) -> bool:
 
 
 def _fetch_once(
-    session: requests.Session, url: str, part: Path, timeout: float, progress: bool
+    session: requests.Session,
+    url: str,
+    part: Path,
+    timeout: float,
+    progress: bool,
+    limit: _Limit,
 ) -> None:
     offset = part.stat().st_size if part.exists() else 0
     # identity: we want the file's own bytes, not a transfer-compressed form of them
@@ -412,8 +522,17 @@ def _fetch_once(
             offset = 0  # a plain 200 is the whole file: start over
         length = response.headers.get("Content-Length")
         total = offset + int(length) if length and length.isdigit() else None
+        if total is not None and total > limit.most:
+            part.unlink(missing_ok=True)
+            raise limit.refuse(url, f"announces {total} bytes")
+        written = offset
         with open(part, "ab" if offset else "wb") as fh, _bar(total, offset, part, progress) as bar:
             for chunk in response.raw.stream(CHUNK, decode_content=False):
+                written += len(chunk)
+                if written > limit.most:  # an endless or lying response: stop, keep nothing
+                    fh.close()
+                    part.unlink(missing_ok=True)
+                    raise limit.refuse(url, f"sent more than {limit.most} bytes")
                 fh.write(chunk)
                 bar.update(len(chunk))
     size = part.stat().st_size

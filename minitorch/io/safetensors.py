@@ -42,7 +42,7 @@ from typing import Any
 
 import numpy as np
 
-from .dtypes import SAFETENSORS_DTYPES, decode, itemsize, stored_dtype
+from .dtypes import SAFETENSORS_DTYPES, absurd_shape, decode, itemsize, stored_dtype
 from .errors import CheckpointError
 
 MAX_HEADER_BYTES = 100_000_000  # the reference implementation's limit
@@ -86,6 +86,8 @@ def read_safetensors_header(path: str | os.PathLike[str]) -> tuple[dict[str, Any
         header = json.loads(raw_header.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise CheckpointError(source, f"the header is not valid UTF-8 JSON ({exc})") from None
+    except RecursionError:  # a valid header nests 3 deep; [[[[... is an attack or garbage
+        raise CheckpointError(source, "the header's JSON is nested too deeply") from None
     if not isinstance(header, dict):
         raise CheckpointError(source, "the header is not a JSON object")
     _check_header(header, size - 8 - header_len, source)
@@ -125,6 +127,10 @@ def _check_header(header: dict[str, Any], buffer_len: int, source: str) -> None:
         if not _naturals(shape) or not _naturals(offsets, 2) or offsets[0] > offsets[1]:
             raise CheckpointError(
                 source, f"tensor {name!r}: bad shape {shape} or offsets {offsets}"
+            )
+        if absurd_shape(shape, itemsize(SAFETENSORS_DTYPES[dtype])):
+            raise CheckpointError(
+                source, f"tensor {name!r}: shape {shape} is too big for any array"
             )
         nbytes = math.prod(shape) * itemsize(SAFETENSORS_DTYPES[dtype])
         if offsets[1] - offsets[0] != nbytes:

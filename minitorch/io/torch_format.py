@@ -61,7 +61,7 @@ from typing import Any
 
 import numpy as np
 
-from .dtypes import decode, itemsize, stored_dtype
+from .dtypes import absurd_shape, decode, itemsize, stored_dtype
 from .errors import CheckpointError
 from .safe_unpickler import StorageTable, TensorRef, decode_ascii, load_pickle
 
@@ -269,22 +269,39 @@ def _materialise(obj: Any, buffers: Mapping[str, Buffer], byteorder: str, source
 def _walk(
     obj: Any, tensor: Callable[[TensorRef, str], np.ndarray], where: str, seen: dict[int, Any]
 ) -> Any:
+    """Replace the TensorRefs inside ``obj`` by arrays; dicts and lists change in place.
+
+    Args:
+        obj: the unpickled object (or a part of it).
+        tensor: makes the array for a TensorRef found at ``where``.
+        where: the path to ``obj``, for error messages (``"model/layer[0]"``).
+        seen: ``id(container) -> (container, result)`` for the containers
+            already converted. A pickle can share one container many times
+            (255 bytes of tuples nested 40 deep, each holding the previous one
+            twice, make 2**40 paths), so each is converted once; the original
+            is kept in the entry so its id cannot be reused while we walk.
+
+    Returns:
+        ``obj`` with arrays in place of TensorRefs (a new tuple for a tuple).
+    """
     if isinstance(obj, TensorRef):
         return tensor(obj, where)
     if id(obj) in seen:  # shared or cyclic containers: convert each once
-        return seen[id(obj)]
+        return seen[id(obj)][1]
     if isinstance(obj, dict):
-        seen[id(obj)] = obj
+        seen[id(obj)] = (obj, obj)
         for key, value in obj.items():
             obj[key] = _walk(value, tensor, f"{where}/{key}" if where else str(key), seen)
         return obj
     if isinstance(obj, list):
-        seen[id(obj)] = obj
+        seen[id(obj)] = (obj, obj)
         for i, value in enumerate(obj):
             obj[i] = _walk(value, tensor, f"{where}[{i}]", seen)
         return obj
-    if isinstance(obj, tuple):
-        return tuple(_walk(v, tensor, f"{where}[{i}]", seen) for i, v in enumerate(obj))
+    if isinstance(obj, tuple):  # cannot contain itself, so converting the items first is safe
+        result = tuple(_walk(v, tensor, f"{where}[{i}]", seen) for i, v in enumerate(obj))
+        seen[id(obj)] = (obj, result)
+        return result
     return obj
 
 
@@ -320,6 +337,8 @@ def tensor_from_storage(
     start = storage.view_offset * itemsize(storage.dtype)
     view_numel = storage.numel if storage.view_numel is None else storage.view_numel
     end = start + view_numel * itemsize(storage.dtype)
+    if absurd_shape(ref.shape, size):
+        raise CheckpointError(source, f"{where}: size {ref.shape} is too big for any array")
     numel = math.prod(ref.shape)
     if numel == 0:
         return decode(np.empty(ref.shape, stored_dtype(ref.dtype, byteorder)), ref.dtype)
