@@ -87,3 +87,17 @@ def test_failure_lines_are_short_and_distinct() -> None:
         "minitorch/operators.py:33: NotImplementedError: Task 0.1: implement mul",
         "tests/test_x.py:9: AssertionError: mul(2, 3) should be 6.0, got 5.0",
     ]
+
+
+def test_unfinished_tasks_reads_the_stubs(tmp_path, capsys) -> None:
+    from minitorch.grading import stubs
+
+    (tmp_path / "ops.py").write_text(
+        'def f():\n    raise NotImplementedError("Task 1.2: implement f")\n'
+        "def g():\n    raise NotImplementedError('Task 0.1: implement g')\n"
+        'def h():\n    raise NotImplementedError("abstract")\n'
+    )
+    assert stubs.unfinished_tasks(package=tmp_path) == ["task0_1", "task1_2"]
+    assert stubs.unfinished_tasks(["task1_2", "task3_1"], package=tmp_path) == ["task1_2"]
+    assert stubs.unfinished_tasks() == []  # the reference edition has no stubs
+    assert stubs.require_tasks(["task0_1"], "make demo")
