@@ -55,6 +55,12 @@ def test_finished_cells_run_unchanged_and_show_their_last_value(shell, capsys) -
     assert result.success and result.result == 43 and "43" in out
 
 
+def test_a_stub_inside_a_simulated_cuda_kernel_is_recognised(shell, capsys) -> None:
+    cell = "raise NotImplementedError('tid=[4, 0, 0] ctaid=[0, 0, 0]: Task 3.3: implement f')"
+    result, out = run(shell, cell, capsys)
+    assert result.success and out == "Task 3.3 is not done yet: skipping\n"
+
+
 def test_other_errors_are_not_hidden(shell, capsys) -> None:
     result, _ = run(shell, "raise NotImplementedError('an abstract method')", capsys)
     assert not result.success
