@@ -119,3 +119,40 @@ def test_cuda_matmul_ragged_tiles(dtype: type) -> None:
     b = rng.uniform(-1, 1, (k, m)).astype(dtype)
     got = GPU.matrix_multiply(laid_out(a, (0, 2, 1), GPU), laid_out(b, (1, 0), GPU))
     check(got, a.astype(np.float64) @ b.astype(np.float64), dtype)
+
+
+# ## The course's warm-ups: one block sums 32 numbers, one block multiplies small matrices
+
+
+@pytest.mark.task3_3
+@pytest.mark.parametrize("size", [1, 20, 32, 48, 64])
+def test_sum_practice(size: int) -> None:
+    import minitorch
+
+    values = np.random.default_rng(size).normal(size=size)
+    out = minitorch.sum_practice(minitorch.tensor(values.tolist()))
+    assert out.shape == (2,), f"sum_practice returns the two block sums, got shape {out.shape}"
+    expected = [values[:32].sum(), values[32:64].sum()]
+    np.testing.assert_allclose(out._storage, expected, err_msg="block b holds sum(a[32b:32b+32])")
+
+
+@pytest.mark.task3_4
+@pytest.mark.parametrize("size", [1, 2, 5, 16])
+def test_mm_practice(size: int) -> None:
+    import minitorch
+
+    rng = np.random.default_rng(size)
+    a, b = rng.normal(size=(size, size)), rng.normal(size=(size, size))
+    out = minitorch.mm_practice(minitorch.tensor(a.tolist()), minitorch.tensor(b.tolist()))
+    assert out.shape == (size, size), f"expected shape {(size, size)}, got {out.shape}"
+    np.testing.assert_allclose(np.asarray(out._storage).reshape(size, size), a @ b,
+                               err_msg="mm_practice(a, b) must equal a @ b")
+
+
+def test_mm_practice_refuses_big_or_unequal_matrices() -> None:
+    import minitorch
+
+    with pytest.raises(ValueError, match="at most 32"):
+        minitorch.mm_practice(minitorch.zeros((33, 33)), minitorch.zeros((33, 33)))
+    with pytest.raises(ValueError, match=r"\(2, 2\) and \(3, 3\)"):
+        minitorch.mm_practice(minitorch.zeros((2, 2)), minitorch.zeros((3, 3)))
