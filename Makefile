@@ -22,7 +22,7 @@ help::
 	@echo "make grade          per-task score table of the graded exercises (TASK=1.2: one task, explained)"
 	@echo "make lessons        execute every lesson notebook headless"
 	@echo "make lint           ruff"
-	@echo "make bench          benchmarks with ratios against numpy/PyTorch"
+	@echo "make bench          benchmarks with ratios against numpy/PyTorch (LOAD=N: beside N busy processes)"
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -68,10 +68,7 @@ lint: $(STAMP)
 	$(PY) -m ruff check minitorch vision text datasets tests bench lessons/run_all.py
 
 bench: $(STAMP)
-	@set -e; for f in bench/bench_*.py; do \
-		[ -e "$$f" ] || { echo "no benchmarks yet"; break; }; \
-		echo "== $$f"; $(PY) $$f; \
-	done
+	$(PY) bench/run_all.py --load $(or $(LOAD),0)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis .ruff_cache .grading *.egg-info

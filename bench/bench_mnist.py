@@ -7,7 +7,8 @@ framework shows. Three implementations train one epoch on the same data,
 interleaved so that they see the same machine load:
 
 - minitorch: ``minitorch.keras`` exactly as a student writes it;
-- PyTorch (when installed): the same network with ``torch.nn``;
+- PyTorch (when installed): the plain training loop a PyTorch user writes
+  (``randperm``, index, forward, ``cross_entropy``, backward, ``Adam.step``);
 - numpy: forward, backward and Adam written out by hand (the floor).
 
 Each implementation runs in its own process (thread pools of PyTorch,
@@ -29,22 +30,27 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Callable, Dict, List
+from typing import Any, Callable, Dict, List
 
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
 if (ROOT.parent / "shared" / "datasets").is_dir():
     os.environ.setdefault("MINITORCH_MIRROR", str(ROOT.parent / "shared" / "datasets"))
 
-import datasets  # noqa: E402
-from minitorch import keras  # noqa: E402
+from common import child_env, processor_model  # noqa: E402
 
+# minitorch is imported only in the minitorch child: importing it sets
+# OMP_WAIT_POLICY=PASSIVE (right for its thread pool), which slowed PyTorch's
+# OpenMP threads in the same process to 5.1 s per epoch instead of 2.0-2.5 s.
 BATCH = 32
 
 
-def keras_model() -> keras.Sequential:
+def keras_model() -> Any:
+    from minitorch import keras
+
     model = keras.Sequential([
         keras.layers.Flatten(input_shape=(28, 28)),
         keras.layers.Dense(128, activation="relu"),
@@ -137,6 +143,8 @@ IMPLEMENTATIONS = {"minitorch": minitorch_epoch, "pytorch": torch_epoch, "numpy"
 
 
 def load(steps: int) -> tuple:
+    import datasets  # the catalogue reads the files; no framework is imported here
+
     x_train, y_train, x_test, y_test, _ = datasets.load("mnist", progress=False)
     x_train, x_test = x_train / 255.0, x_test / 255.0
     n = min(len(x_train), steps * BATCH)
@@ -163,24 +171,24 @@ def main() -> None:
         return
 
     names = ["minitorch", "numpy"]
-    try:
-        import torch  # noqa: F401
-
+    done = subprocess.run([sys.executable, "-c", "import torch"], capture_output=True, env=child_env())
+    if done.returncode == 0:
         names.insert(1, "pytorch")
-    except ImportError:
+    else:
         print("(PyTorch is not installed: its row is skipped)")
     times: Dict[str, List[float]] = {name: [] for name in names}
     n = 0
     for _ in range(args.repeats):
         for name in names:
             run = subprocess.run([sys.executable, __file__, "--child", name, "--steps", str(args.steps)],
-                                 capture_output=True, text=True)
+                                 capture_output=True, text=True, env=child_env())
             if run.returncode != 0:
                 sys.exit(f"the {name} run failed:\n{run.stderr[-3000:]}")
             result = json.loads(run.stdout.strip().splitlines()[-1])
             times[name].append(result["seconds"])
             n = result["n"]
     best = {name: min(ts) * 60000 / n for name, ts in times.items()}
+    print(f"processor: {processor_model()}")
     print(f"MNIST MLP 784-128-10, Adam, batch {BATCH}, float32; {n} images timed, "
           f"seconds scaled to a 60,000-image epoch (best of {args.repeats}, one process each)")
     print(f"{'implementation':<14} {'s/epoch':>8} {'ms/step':>8}")

@@ -1,19 +1,21 @@
-"""Transfer-learning speed: EfficientNet-Lite0 in minitorch against PyTorch, in one run.
+"""Fine-tuning speed: EfficientNet-Lite0 training steps in minitorch against PyTorch, in one run.
 
-Three workloads, batch 32 of 224x224 float32 images, both frameworks on 2 threads:
+Workloads, batch 32 of 224x224 float32 images, both frameworks on 2 threads,
+each framework in its own fresh process with the user's environment
+(``bench/common.py`` says why); PyTorch runs its SAME-padding port (these
+weights need it) in NCHW and in ``channels_last``, and its faster layout is
+the reference. Inference has its own, fuller comparison in
+``bench_inference.py``.
 
-- ``forward``: inference (evaluation mode, no gradients), as the zoo's ``predict``
-  and feature extraction run it;
+- ``forward``: inference (evaluation mode, no gradients);
 - ``frozen body``: one training step of ``vision_learner``'s model while frozen:
   the body's convolutions fixed, its BatchNorms and the fast.ai head training
   (so the backward pass still runs through the whole body);
 - ``full``: one training step with everything trainable (after ``unfreeze``).
 
-Each step is forward, cross-entropy, backward and an Adam step. The two
-frameworks alternate, repetition after repetition, so a busy machine slows
-both alike; the table shows medians and the *speed ratio* PyTorch time /
-minitorch time (1.0 = as fast as PyTorch; the issue asks >= 0.7 for forward and
-frozen-body training, >= 0.5 for full training).
+Each step is forward, cross-entropy, backward and an Adam step. The table
+shows medians and the *speed ratio* PyTorch time / minitorch time (1.0 = as
+fast as PyTorch).
 
 Usage: python bench/bench_vision.py [--reps 5] [--batch 32]
 """
@@ -21,8 +23,7 @@ Usage: python bench/bench_vision.py [--reps 5] [--batch 32]
 from __future__ import annotations
 
 import argparse
-import os
-import platform
+import json
 import statistics
 import sys
 import time
@@ -34,17 +35,23 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-import minitorch  # noqa: E402
-from minitorch.backends import layer_backend  # noqa: E402
-from minitorch.data import to_tensor  # noqa: E402
-from minitorch.freeze import norm_params, set_requires_grad  # noqa: E402
-from minitorch.losses import cross_entropy  # noqa: E402
-from vision.head import create_head  # noqa: E402
-from vision.models.efficientnet_lite import efficientnet_lite0  # noqa: E402
+sys.path.insert(0, str(ROOT / "bench"))
+
+from common import processor_model, run_child, torch_available  # noqa: E402
+
+WORKLOADS = ["forward", "frozen body", "full"]
 
 
 def minitorch_steps(x: np.ndarray, y: np.ndarray) -> Dict[str, Callable[[], None]]:
     """The three workloads for minitorch: forward, frozen-body step, full step."""
+    import minitorch
+    from minitorch.backends import layer_backend
+    from minitorch.data import to_tensor
+    from minitorch.freeze import norm_params, set_requires_grad
+    from minitorch.losses import cross_entropy
+    from vision.head import create_head
+    from vision.models.efficientnet_lite import efficientnet_lite0
+
     net = efficientnet_lite0()
     model = minitorch.Sequential(net.body(), create_head(1280, 10))
     xt = to_tensor(x, np.float32, layer_backend())
@@ -83,7 +90,7 @@ def minitorch_steps(x: np.ndarray, y: np.ndarray) -> Dict[str, Callable[[], None
     return {"forward": forward, "frozen body": frozen, "full": full}
 
 
-def torch_steps(torch: Any, x: np.ndarray, y: np.ndarray) -> Dict[str, Callable[[], None]]:
+def torch_steps(torch: Any, x: np.ndarray, y: np.ndarray, channels_last: bool) -> Dict[str, Callable[[], None]]:
     """The same three workloads in PyTorch (its own Lite0 and fast.ai-style head)."""
     from tests.torch_lite0 import torch_lite0
 
@@ -99,6 +106,9 @@ def torch_steps(torch: Any, x: np.ndarray, y: np.ndarray) -> Dict[str, Callable[
                          nn.ReLU(), nn.BatchNorm1d(512), nn.Dropout(0.5), nn.Linear(512, 10, bias=False))
     model = nn.Sequential(body, head)
     xt, yt = torch.from_numpy(x), torch.from_numpy(y)
+    if channels_last:
+        model = model.to(memory_format=torch.channels_last)
+        xt = xt.contiguous(memory_format=torch.channels_last)
     bn_types = (nn.BatchNorm2d,)
 
     def freeze(frozen: bool) -> Any:
@@ -109,7 +119,7 @@ def torch_steps(torch: Any, x: np.ndarray, y: np.ndarray) -> Dict[str, Callable[
 
     def forward() -> None:
         model.eval()
-        with torch.no_grad():
+        with torch.inference_mode():
             model(xt)
 
     def step(opt: Any) -> None:
@@ -140,37 +150,48 @@ def timed(fn: Callable[[], None]) -> float:
     return time.perf_counter() - start
 
 
+def child(framework: str, batch: int, reps: int) -> None:
+    """Time every workload of one framework variant here; print ``{workload: [times]}`` as JSON."""
+    rng = np.random.default_rng(0)
+    x = rng.uniform(-1, 1, size=(batch, 3, 224, 224)).astype(np.float32)
+    y = rng.integers(0, 10, size=batch).astype(np.int64)
+    if framework == "minitorch":
+        steps = minitorch_steps(x, y)
+    else:
+        import torch
+
+        torch.set_num_threads(2)
+        steps = torch_steps(torch, x, y, channels_last=framework.endswith("channels_last"))
+    times: Dict[str, List[float]] = {}
+    for name in WORKLOADS:
+        steps[name]()  # compile and warm up
+        times[name] = [timed(steps[name]) for _ in range(reps)]
+    print(json.dumps(times))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--reps", type=int, default=5)
     parser.add_argument("--batch", type=int, default=32)
+    parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    rng = np.random.default_rng(0)
-    x = rng.uniform(-1, 1, size=(args.batch, 3, 224, 224)).astype(np.float32)
-    y = rng.integers(0, 10, size=args.batch).astype(np.int64)
-    ours = minitorch_steps(x, y)
-    try:
-        import torch
-
-        torch.set_num_threads(2)
-        theirs = torch_steps(torch, x, y)
-    except ImportError:
-        torch, theirs = None, {}
-    print(f"EfficientNet-Lite0, batch {args.batch}, 224x224 float32; {platform.processor() or platform.machine()}, "
-          f"{os.cpu_count()} cpus; PyTorch {'%s' % torch.__version__ if torch else 'not installed'}")
-    print(f"{'workload':<14}{'minitorch s':>13}{'PyTorch s':>11}{'speed ratio':>13}{'images/s':>10}")
-    for name, ours_fn in ours.items():
-        ours_fn()  # compile and warm up
-        if name in theirs:
-            theirs[name]()
-        mt, pt = [], []
-        for _ in range(args.reps):
-            mt.append(timed(ours_fn))
-            if name in theirs:
-                pt.append(timed(theirs[name]))
-        m = statistics.median(mt)
-        p = statistics.median(pt) if pt else float("nan")
-        print(f"{name:<14}{m:>13.3f}{p:>11.3f}{p / m:>13.2f}{args.batch / m:>10.1f}")
+    if args.child:
+        child(args.child, args.batch, args.reps)
+        return
+    variants = ["minitorch"] + (["PyTorch nchw", "PyTorch channels_last"] if torch_available() else [])
+    medians = {}
+    for variant in variants:
+        result = run_child(__file__, ["--child", variant, "--batch", str(args.batch), "--reps", str(args.reps)])
+        medians[variant] = {name: statistics.median(ts) for name, ts in result.items()}
+    print(f"EfficientNet-Lite0, batch {args.batch}, 224x224 float32; {processor_model()}; "
+          f"medians of {args.reps}, each variant in its own process")
+    print(f"{'workload':<14}" + "".join(f"{v + ' s':>24}" for v in variants) + f"{'speed ratio':>13}")
+    for name in WORKLOADS:
+        row = f"{name:<14}" + "".join(f"{medians[v][name]:>24.3f}" for v in variants)
+        theirs = [medians[v][name] for v in variants[1:]]
+        ratio = min(theirs) / medians["minitorch"][name] if theirs else float("nan")
+        print(row + f"{ratio:>13.2f}")
+    print("speed ratio: PyTorch's faster layout / minitorch (1.0 = as fast as PyTorch)")
 
 
 if __name__ == "__main__":

@@ -11,8 +11,16 @@ from __future__ import annotations
 from typing import Any
 
 
-def torch_lite0(torch: Any) -> Any:
-    """EfficientNet-Lite0 in torch.nn with the checkpoint's own (lukemelas) names."""
+def torch_lite0(torch: Any, same_padding: bool = True) -> Any:
+    """EfficientNet-Lite0 in torch.nn with the checkpoint's own (lukemelas) names.
+
+    Args:
+        torch: the torch module.
+        same_padding: TF "SAME" padding (``F.pad`` before each convolution), as
+            these checkpoints need; False pads ``k // 2`` on every side inside the
+            convolution (timm's ``efficientnet_lite0`` layout: the same FLOPs, the
+            fastest a PyTorch user would write, but not these weights' numbers).
+    """
     nn, F = torch.nn, torch.nn.functional
 
     class SameConv(nn.Conv2d):
@@ -23,6 +31,13 @@ def torch_lite0(torch: Any) -> Any:
                 total = max((-(-n // s) - 1) * s + k - n, 0)
                 pads += [total // 2, total - total // 2]  # the odd pixel right/bottom
             return super().forward(F.pad(x, pads))
+
+    def SymConv(c_in: int, c_out: int, k: int, stride: int = 1, groups: int = 1,
+                bias: bool = False) -> Any:
+        return nn.Conv2d(c_in, c_out, k, stride, padding=k // 2, groups=groups, bias=bias)
+
+    if not same_padding:
+        SameConv = SymConv  # noqa: F811, N806 - the same call sites, symmetric padding
 
     def bn(c: int) -> Any:
         return nn.BatchNorm2d(c, eps=1e-3)
