@@ -4,9 +4,10 @@
 """
 
 from . import onnx_export
+from .fold import FoldedBatchNorm, fold_batchnorm
 from .ir import Graph, Node, Ref, Value
 from .onnx_export import UnsupportedOpError
 from .trace import TraceError, TraceRecorder, trace, user_line
 
 __all__ = ["Graph", "Node", "Value", "Ref", "TraceRecorder", "TraceError", "trace", "user_line",
-           "onnx_export", "UnsupportedOpError"]
+           "onnx_export", "UnsupportedOpError", "fold_batchnorm", "FoldedBatchNorm"]
