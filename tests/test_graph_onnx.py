@@ -158,3 +158,29 @@ def test_training_batch_norm_is_refused_but_export_uses_eval_mode(tmp_path) -> N
 def test_import_minitorch_does_not_import_onnx() -> None:
     code = "import sys, minitorch; assert 'onnx' not in sys.modules and 'onnxruntime' not in sys.modules"
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_minilm_with_attention_mask_at_batch_sizes_1_and_7(tmp_path) -> None:
+    pytest.importorskip("all_minilm_l6_v2")
+    from text.models import load_minilm
+    from text.models.traceable import TensorInputBert
+
+    bert, _ = load_minilm()
+    rng = np.random.default_rng(0)
+
+    def batch(b: int):
+        ids = rng.integers(1000, 30000, size=(b, 6))
+        mask = np.ones((b, 6), np.int64)
+        mask[b // 2:, 4:] = 0  # the second half of the batch is padded
+        return ids, mask
+
+    as_tensor = lambda a: minitorch.Tensor.from_numpy(a.astype(np.float32))  # noqa: E731
+    ids, mask = batch(2)
+    path = tmp_path / "minilm.onnx"
+    minitorch.onnx.export(TensorInputBert(bert), (as_tensor(ids), as_tensor(mask)), path)
+    session = _session(path)
+    for b in (1, 7):
+        ids, mask = batch(b)
+        got = session.run(None, {"input_ids": ids.astype(np.float32), "attention_mask": mask.astype(np.float32)})[0]
+        want = bert(ids, mask).to_numpy()
+        np.testing.assert_allclose(got, want, atol=1e-4)
