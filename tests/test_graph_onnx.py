@@ -184,3 +184,40 @@ def test_minilm_with_attention_mask_at_batch_sizes_1_and_7(tmp_path) -> None:
         got = session.run(None, {"input_ids": ids.astype(np.float32), "attention_mask": mask.astype(np.float32)})[0]
         want = bert(ids, mask).to_numpy()
         np.testing.assert_allclose(got, want, atol=1e-4)
+
+
+class _Primitives(Module):
+    """Course-level tensor ops: each Function has its own ONNX mapping."""
+
+    def forward(self, x: minitorch.Tensor) -> minitorch.Tensor:
+        from minitorch import nn
+
+        b, c = x.shape
+        y = x.permute(1, 0).contiguous().view(c, b).permute(1, 0)          # Transpose, Reshape
+        z = (y.exp() + 1.0).log() * x.sigmoid() - nn.max(x, 1)            # softplus-ish, ReduceMax
+        flags = (x < 0.0) + (x == x)                                      # Less, Equal, Cast
+        total = z.sum(1) / x.double().float().sum(1)                      # ReduceSum, Cast, Div
+        return minitorch.cat([z * flags, total], dim=1).relu() + x.mean(1)
+
+
+def test_primitive_tensor_ops(tmp_path) -> None:
+    proto = _check(_Primitives(), _t(3, 4), tmp_path / "prim.onnx")
+    ops = {n.op_type for n in proto.graph.node}
+    assert {"Transpose", "Reshape", "ReduceMax", "Less", "Equal", "Cast", "ReduceSum", "Concat", "Sub",
+            "Div"} <= ops
+
+
+def test_a_constant_built_for_one_batch_size_is_reported(tmp_path) -> None:
+    from minitorch.graph import BatchDependenceError
+
+    class NumpyOffset(Module):
+        def forward(self, x: minitorch.Tensor) -> minitorch.Tensor:
+            return x + minitorch.Tensor.from_numpy(np.ones(x.shape, np.float32))
+
+    with pytest.raises(BatchDependenceError, match="constant 'const_0' of shape \\(2, 3\\).*dynamic_batch=False"):
+        minitorch.onnx.export(NumpyOffset(), _t(2, 3), tmp_path / "x.onnx")
+    with pytest.raises(BatchDependenceError, match="x.mean"):  # divides by a count that includes the batch
+        minitorch.onnx.export(lambda x: x - x.mean(), _t(2, 3), tmp_path / "x.onnx")
+    minitorch.onnx.export(NumpyOffset(), _t(2, 3), tmp_path / "fixed.onnx", dynamic_batch=False)
+    got = _session(tmp_path / "fixed.onnx").run(None, {"x": np.zeros((2, 3), np.float32)})[0]
+    assert np.array_equal(got, np.ones((2, 3), np.float32))

@@ -22,6 +22,7 @@ import numpy as np
 
 from ..module import Module
 from ..tensor import Tensor
+from .batch import batch_dims, trace_bigger_batch
 from .ir import Graph, Node
 from .onnx_ops import CONVERTERS
 from .trace import trace
@@ -44,14 +45,14 @@ class Builder:
 
     Attributes:
         opset: the target opset.
-        batch: the traced batch size when the batch dim is dynamic, else None.
+        bigger: the same model traced at one more example per batch (None: every size is fixed).
+        free: for each value, the dims that follow the batch size.
     """
 
-    def __init__(self, graph: Graph, opset: int, dynamic_batch: bool) -> None:
+    def __init__(self, graph: Graph, opset: int, bigger: Optional[Graph] = None) -> None:
         self.onnx = _onnx()
-        self.graph, self.opset = graph, opset
-        first = graph.values[graph.inputs[0]].shape if graph.inputs else ()
-        self.batch: Optional[int] = first[0] if dynamic_batch and first else None
+        self.graph, self.opset, self.bigger = graph, opset, bigger
+        self.free: Dict[str, Tuple[int, ...]] = batch_dims(graph, bigger) if bigger is not None else {}
         self.nodes: List[Any] = []
         self.initializers: Dict[str, Any] = {}
         self._count = 0
@@ -79,15 +80,27 @@ class Builder:
         self.initializers[name] = self.onnx.numpy_helper.from_array(np.asarray(array), name)
         return name
 
-    def shape_const(self, before: Sequence[int], after: Sequence[int]) -> str:
-        """The target of a Reshape from ``before`` to ``after``, keeping a dynamic batch dim dynamic.
+    def reshape_target(self, x: str, out: str) -> str:
+        """The shape input of a Reshape of ``x`` into ``out``, with the batch-dependent sizes left free.
 
-        A reshape that keeps the batch dim in front says ``0`` (copy it);
-        one that merges it into the first dim says ``-1`` (infer it).
+        A size that follows the batch becomes ``0`` (ONNX: copy the input's size
+        at the same index) when it is that size at every batch, else ``-1``
+        (inferred); only one ``-1`` is allowed.
         """
-        target = list(after)
-        if self.batch is not None and target:
-            target[0] = 0 if before and before[0] == after[0] else -1
+        target = list(self.shape(out))
+        free = []
+        for i in self.free.get(out, ()):
+            before, bigger = self.shape(x), self.bigger.values[x].shape if self.bigger else ()
+            same = i < len(before) and before[i] == target[i] and bigger[i] == self.bigger.values[out].shape[i]
+            if same:
+                target[i] = 0
+            else:
+                free.append(i)
+        if len(free) > 1:
+            raise UnsupportedOpError(f"ONNX export: reshape {self.shape(x)} -> {self.shape(out)} spreads the batch "
+                                     "over several dims; export with dynamic_batch=False")
+        for i in free:
+            target[i] = -1
         return self.const(np.array(target, np.int64))
 
     # ## Nodes
@@ -120,8 +133,9 @@ class Builder:
     def value_info(self, name: str, onnx_name: str) -> Any:
         v = self.graph.values[name]
         dims: List[Any] = list(v.shape)
-        if self.batch is not None and dims and dims[0] == self.batch:
-            dims[0] = "batch"
+        batch = self.graph.values[self.graph.inputs[0]].shape[0] if self.graph.inputs else None
+        for i in self.free.get(name, ()):
+            dims[i] = "batch" if dims[i] == batch else f"{onnx_name}_dim{i}"
         return self.onnx.helper.make_tensor_value_info(onnx_name, self.elem(v.dtype), dims)
 
     def build(self, output_names: Sequence[str]) -> Any:
@@ -155,7 +169,7 @@ class Builder:
                                  producer_name="minitorch")
 
 
-def graph_to_onnx(graph: Graph, opset: int = 17, dynamic_batch: bool = True,
+def graph_to_onnx(graph: Graph, opset: int = 17, bigger: Optional[Graph] = None,
                   output_names: Optional[Sequence[str]] = None,
                   metadata: Optional[Dict[str, str]] = None) -> Any:
     """Convert a traced :class:`Graph` to a checked ``onnx.ModelProto``.
@@ -163,17 +177,20 @@ def graph_to_onnx(graph: Graph, opset: int = 17, dynamic_batch: bool = True,
     Args:
         graph: from :func:`minitorch.trace` (of a model in eval mode).
         opset: the ONNX opset (17 or newer for LayerNormalization).
-        dynamic_batch: make the first dim of inputs and outputs a named, free "batch" dim.
+        bigger: the same model traced with one more example per batch
+            (:func:`.batch.trace_bigger_batch`): the sizes that differ are left free
+            (named ``batch`` for the batch itself). None: every size is fixed.
         output_names: default ``output`` (``output_0, output_1...`` for several).
         metadata: strings stored in the model's ``metadata_props``.
 
     Raises:
         UnsupportedOpError: a node has no ONNX mapping (named in the message).
+        BatchDependenceError: the graph cannot take a free batch size (see :mod:`.batch`).
     """
     if output_names is None:
         n = len(graph.outputs)
         output_names = ["output"] if n == 1 else [f"output_{i}" for i in range(n)]
-    model = Builder(graph, opset, dynamic_batch).build(output_names)
+    model = Builder(graph, opset, bigger).build(output_names)
     if metadata:
         onnx = _onnx()
         onnx.helper.set_model_props(model, {str(k): str(v) for k, v in metadata.items()})
@@ -204,7 +221,8 @@ def export(model: Any, example: Any, path: Any = None, dynamic_batch: bool = Tru
         model: a ``Module`` (its training mode is restored afterwards) or a function of tensors.
         example: one input tensor, or a tuple of them (shapes other than the batch dim are fixed).
         path: where to write the ``.onnx`` file (None: do not write).
-        dynamic_batch: the batch dim is free ("batch"); otherwise the example's.
+        dynamic_batch: leave the batch size free (found by tracing a second time
+            with one more example: see :mod:`.batch`); otherwise the example's.
         opset: ONNX opset version (default 17).
         metadata: strings for the model's ``metadata_props``.
 
@@ -214,6 +232,7 @@ def export(model: Any, example: Any, path: Any = None, dynamic_batch: bool = Tru
     Raises:
         UnsupportedOpError: the model uses an op with no ONNX mapping.
         TraceError: the forward pass has data-dependent Python control flow.
+        BatchDependenceError: with ``dynamic_batch``, part of the graph was built for one batch size.
     """
     inputs = (example,) if isinstance(example, Tensor) else tuple(example)
     modules = [m for _, m in model.named_modules()] if isinstance(model, Module) else []
@@ -222,10 +241,11 @@ def export(model: Any, example: Any, path: Any = None, dynamic_batch: bool = Tru
         for m in modules:
             m.training = False
         graph = trace(model, *inputs)
+        bigger = trace_bigger_batch(model, inputs, graph) if dynamic_batch else None
     finally:
         for m, t in zip(modules, was_training):
             m.training = t
-    onnx_model = graph_to_onnx(graph, opset=opset, dynamic_batch=dynamic_batch, metadata=metadata)
+    onnx_model = graph_to_onnx(graph, opset=opset, bigger=bigger, metadata=metadata)
     if path is not None:
         save_model(onnx_model, path)
     return onnx_model

@@ -107,7 +107,7 @@ def _permute(b: Any, node: Node, out: str) -> None:
 @converts("View")
 def _view(b: Any, node: Node, out: str) -> None:
     x = node.inputs[0]
-    b.add("Reshape", [x, b.shape_const(b.shape(x), node.attrs["shape"])], out)
+    b.add("Reshape", [x, b.reshape_target(x, out)], out)
 
 
 @converts("Sum", "Max")
