@@ -148,3 +148,26 @@ def test_draw_puts_one_box_per_node_in_layers() -> None:
     assert labels.count("Conv2dFun") == 1 and "x" in labels and len(labels) == len(graph.nodes) + 1
     depth = graph.layers()
     assert depth["x"] == 0 and depth[graph.outputs[0]] == len(graph.nodes)
+
+
+@pytest.mark.parametrize("leak, how", [
+    (lambda x: float(x.sum()), r"float\(\)"),
+    (lambda x: x[0, 0], r"indexing one entry"),
+    (lambda x: x.relu().to_numpy(), r"to_numpy\(\)"),
+])
+def test_every_way_out_of_the_graph_is_reported(leak, how) -> None:
+    with pytest.raises(TraceError, match=how):
+        trace(leak, _t(2, 3))
+
+
+def test_constants_may_become_python_values_while_tracing() -> None:
+    class Scaled(Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.register_buffer("scale", minitorch.tensor([3.0]))
+
+        def forward(self, x: minitorch.Tensor) -> minitorch.Tensor:
+            return x * self.scale.item()  # a buffer, not computed from the input: fine
+
+    graph = trace(Scaled(), _t(2, 3))
+    assert [n.op for n in graph.nodes] == ["Mul"]
