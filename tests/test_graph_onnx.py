@@ -221,3 +221,21 @@ def test_a_constant_built_for_one_batch_size_is_reported(tmp_path) -> None:
     minitorch.onnx.export(NumpyOffset(), _t(2, 3), tmp_path / "fixed.onnx", dynamic_batch=False)
     got = _session(tmp_path / "fixed.onnx").run(None, {"x": np.zeros((2, 3), np.float32)})[0]
     assert np.array_equal(got, np.ones((2, 3), np.float32))
+
+
+@pytest.mark.parametrize("opset", [13, 20])
+def test_opsets_change_the_gelu_and_layer_norm_mapping(tmp_path, opset: int) -> None:
+    model = layers.Sequential(layers.Linear(4, 4, dtype="float32"), layers.GELU())
+    proto = minitorch.onnx.export(model, _t(2, 4), tmp_path / "g.onnx", opset=opset)
+    ops = [n.op_type for n in proto.graph.node]
+    assert ("Gelu" in ops) == (opset >= 20) and ("Erf" in ops) == (opset < 20)
+    got = _session(tmp_path / "g.onnx").run(None, {"x": _t(3, 4).to_numpy()})[0]
+    np.testing.assert_allclose(got, model(_t(3, 4)).to_numpy(), atol=1e-5)
+    if opset < 17:
+        with pytest.raises(UnsupportedOpError, match="opset >= 17"):
+            minitorch.onnx.export(layers.LayerNorm(4, dtype="float32"), _t(2, 4), opset=opset)
+
+
+def test_opset_out_of_range_is_refused() -> None:
+    with pytest.raises(ValueError, match="opset must be between 13 and 21, got 11"):
+        minitorch.onnx.export(layers.ReLU(), _t(2, 4), opset=11)

@@ -27,6 +27,8 @@ from .ir import Graph, Node
 from .onnx_ops import CONVERTERS
 from .trace import trace
 
+MIN_OPSET, MAX_OPSET = 13, 21
+
 
 class UnsupportedOpError(ValueError):
     """A traced op that has no ONNX mapping (the message names the op and its node)."""
@@ -176,7 +178,7 @@ def graph_to_onnx(graph: Graph, opset: int = 17, bigger: Optional[Graph] = None,
 
     Args:
         graph: from :func:`minitorch.trace` (of a model in eval mode).
-        opset: the ONNX opset (17 or newer for LayerNormalization).
+        opset: the ONNX opset, 13 to 21 (17 or newer for LayerNormalization, 20 for a native Gelu).
         bigger: the same model traced with one more example per batch
             (:func:`.batch.trace_bigger_batch`): the sizes that differ are left free
             (named ``batch`` for the batch itself). None: every size is fixed.
@@ -187,6 +189,9 @@ def graph_to_onnx(graph: Graph, opset: int = 17, bigger: Optional[Graph] = None,
         UnsupportedOpError: a node has no ONNX mapping (named in the message).
         BatchDependenceError: the graph cannot take a free batch size (see :mod:`.batch`).
     """
+    if not MIN_OPSET <= opset <= MAX_OPSET:
+        # Below 13 Softmax and ReduceSum mean other things; above, onnx.checker may not know the opset.
+        raise ValueError(f"opset must be between {MIN_OPSET} and {MAX_OPSET}, got {opset}")
     if output_names is None:
         n = len(graph.outputs)
         output_names = ["output"] if n == 1 else [f"output_{i}" for i in range(n)]
