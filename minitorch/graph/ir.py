@@ -258,7 +258,8 @@ class Graph:
                 if src in pos:
                     for out in node.outputs:
                         ax.annotate("", xy=pos[out], xytext=pos[src],
-                                    arrowprops=dict(arrowstyle="->", color="0.5", lw=0.8))
+                                    arrowprops=dict(arrowstyle="->", color="0.5", lw=0.8,
+                                                    shrinkA=9, shrinkB=9))
         for name, (x, y) in pos.items():
             colour = "#cde" if name in self.inputs else "#fed" if name in self.outputs else "#eee"
             ax.text(x, y, label[name], ha="center", va="center", fontsize=8,
