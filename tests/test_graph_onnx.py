@@ -7,6 +7,8 @@ import sys
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import minitorch
 from minitorch import layers
@@ -25,13 +27,13 @@ def _t(*shape: int, seed: int = 0) -> minitorch.Tensor:
 
 
 def _session(path) -> "ort.InferenceSession":
+    onnx.checker.check_model(onnx.load(str(path)))
     return ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
 
 
 def _check(model, example, path, batches=(1, 7), atol=1e-4):
     """Export, check the model, and compare onnxruntime with minitorch at each batch size."""
     proto = minitorch.onnx.export(model, example, path)
-    onnx.checker.check_model(onnx.load(str(path)))
     session = _session(path)
     model.eval()
     for b in batches:
@@ -239,3 +241,22 @@ def test_opsets_change_the_gelu_and_layer_norm_mapping(tmp_path, opset: int) -> 
 def test_opset_out_of_range_is_refused() -> None:
     with pytest.raises(ValueError, match="opset must be between 13 and 21, got 11"):
         minitorch.onnx.export(layers.ReLU(), _t(2, 4), opset=11)
+
+
+@settings(max_examples=8, deadline=None)
+@given(st.integers(1, 2), st.integers(0, 2), st.integers(1, 2), st.sampled_from([1, 2]), st.integers(1, 3))
+def test_conv2d_settings_map_to_onnx_conv(stride: int, padding: int, dilation: int, groups: int,
+                                          kernel: int) -> None:
+    import tempfile
+
+    model = layers.Sequential(layers.Conv2d(2, 4, kernel, stride=stride, padding=padding, dilation=dilation,
+                                            groups=groups, dtype="float32"))
+    with tempfile.TemporaryDirectory() as folder:
+        _check(model, _t(2, 2, 7, 7), f"{folder}/c.onnx", batches=(3,))
+
+
+def test_conv1d(tmp_path) -> None:
+    model = layers.Sequential(layers.Conv1d(3, 5, 3, stride=2, padding=1, dtype="float32"), layers.ReLU())
+    proto = _check(model, _t(2, 3, 11), tmp_path / "c1.onnx")
+    conv = next(n for n in proto.graph.node if n.op_type == "Conv")
+    assert [list(a.ints) for a in conv.attribute if a.name == "pads"] == [[1, 1]]
