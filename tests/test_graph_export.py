@@ -96,3 +96,27 @@ def test_zoo_cli_export_needs_an_image_model_and_a_path(tmp_path, capsys) -> Non
 
     assert zoo_cli.main(["export", "efficientnet_lite0"]) == 2  # --onnx is required
     assert zoo_cli.main(["export", "no_such_model", "--onnx", str(tmp_path / "x.onnx")]) == 2
+
+
+@pytest.mark.skipif(SHARED is None, reason="needs the shared Imagenette photos")
+def test_vision_learner_exports_with_its_normalisation(tmp_path) -> None:
+    import shutil
+
+    import vision
+
+    src = SHARED / "imagenette2-224-subset"
+    for split in ("train", "val"):
+        for d in sorted((src / split).iterdir())[:2]:
+            (tmp_path / split / d.name).mkdir(parents=True)
+            for f in sorted(d.glob("*.JPEG"))[:2]:
+                shutil.copy(f, tmp_path / split / d.name / f.name)
+    dls = vision.ImageDataLoaders.from_folder(tmp_path, bs=2, num_workers=0)
+    learn = vision.vision_learner(dls, "efficientnet_lite0")
+    path = learn.export_onnx(tmp_path / "learner.onnx")
+    proto = onnx.load(str(path))
+    assert json.loads({p.key: p.value for p in proto.metadata_props}["class_names"]) == list(dls.vocab)
+    x = dls.valid.one_batch()[0]  # already normalised by the loader
+    norm = dls.normalize
+    pixels = x.to_numpy() * norm.std.reshape(1, 3, 1, 1) + norm.mean.reshape(1, 3, 1, 1)
+    learn.model.eval()
+    np.testing.assert_allclose(_run(path, pixels.astype(np.float32)), learn.model(x).to_numpy(), atol=1e-4)
