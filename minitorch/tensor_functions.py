@@ -61,6 +61,7 @@ class Function:
 
     @classmethod
     def _apply(cls, *vals: Any) -> Tensor:
+        """``apply`` itself, unwatched: what a traced graph replays."""
         raw_vals = []
         need_grad = False
         for v in vals:
