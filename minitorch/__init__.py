@@ -54,6 +54,8 @@ from .fast_conv import Conv1dFun, Conv2dFun, conv1d, conv2d
 from .fast_ops import FastOps
 from .fused import cat, clamp
 from .grad_check import grad_central_difference, grad_check
+from .graph import TraceError, UnsupportedOpError, fold_batchnorm, trace
+from .graph import onnx_export as onnx
 from .guards import NanGuardCallback, NonFiniteError
 from .init import set_seed
 from .interpret import ClassificationInterpretation
@@ -152,6 +154,8 @@ from .testing import MathTest, MathTestVariable
 __version__ = "0.1.0"
 
 __all__ = [
+    # Graphs (lesson 06)
+    "trace", "TraceError", "UnsupportedOpError", "onnx", "fold_batchnorm",
     "cat",
     "clamp",
     # Module 0

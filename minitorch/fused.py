@@ -29,6 +29,7 @@ import numpy as np
 
 from . import channel_kernels, fast_ops, parallel
 from .autodiff import Context
+from .recording import recorded_as
 from .tensor import Tensor
 from .tensor_data import TensorData
 from .tensor_functions import Function
@@ -186,6 +187,7 @@ def _planes(t: Tensor) -> np.ndarray:
     return a.reshape(a.shape[0], a.shape[1], int(np.prod(a.shape[2:], dtype=np.int64)))
 
 
+@recorded_as("BatchNorm")
 def batch_norm(
     x: Tensor,
     running_mean: Optional[Tensor],
@@ -327,6 +329,7 @@ class Embedding(Function):
         return from_array(dw, grad_output)
 
 
+@recorded_as("Embedding")
 def embedding(indices: Any, weight: Tensor, padding_idx: Optional[int] = None) -> Tensor:
     """Look up rows of an embedding table.
 

@@ -43,9 +43,10 @@ from .callbacks import (
     TrainEvalCallback,
 )
 from .freeze import freeze_groups, lrs_for_groups, norm_params, requires_grad, trainable_params
+from .graph.learner_onnx import export_learner_onnx
 from .guards import NanGuardCallback, check_lr, check_n_epoch
 from .hypers import param_groups, write_hyper
-from .learner_io import load_learner
+from .learner_io import export_learner, load_learner, load_model, save_model
 from .metrics import as_metric
 from .module import Module, Parameter
 from .optim import Adam
@@ -569,16 +570,12 @@ class Learner:
 
     def save(self, file: str, with_opt: bool = True) -> Path:
         """Save the model (and optimizer) to ``path/model_dir/file.safetensors``; return the path."""
-        from .learner_io import save_model
-
         target = self.path / self.model_dir / f"{file}.safetensors"
         save_model(target, self.model, self.opt if with_opt else None)
         return target
 
     def load(self, file: str, with_opt: bool = True, strict: bool = True) -> "Learner":
         """Load what ``save(file)`` wrote (the optimizer too, if it was saved)."""
-        from .learner_io import load_model
-
         if self.opt is None:
             self.create_opt()
         load_model(self.path / self.model_dir / f"{file}.safetensors", self.model,
@@ -588,9 +585,11 @@ class Learner:
 
     def export(self, fname: str = "export.safetensors") -> Path:
         """Write a self-contained file that ``load_learner`` rebuilds in a fresh process."""
-        from .learner_io import export_learner
-
         return export_learner(self, self.path / fname)
+
+    def export_onnx(self, path: Any, opset: int = 17, dynamic_batch: bool = True) -> Path:
+        """Write the model as ONNX, with the data's normalisation inside and ``dls.vocab`` in its metadata."""
+        return export_learner_onnx(self, path, opset=opset, dynamic_batch=dynamic_batch)
 
     def __repr__(self) -> str:
         return f"Learner(model={type(self.model).__name__}, cbs={self.cbs})"

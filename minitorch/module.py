@@ -19,6 +19,8 @@ from typing import Any, Dict, Iterator, List, Mapping, NamedTuple, Optional, Seq
 
 import numpy as np
 
+from . import recording
+
 
 class Module:
     """Base class of every model and layer.
@@ -286,7 +288,14 @@ class Module:
         raise AttributeError(f"'{type(self).__name__}' object has no attribute '{key}'")
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        return self.forward(*args, **kwargs)
+        w = recording.watcher()
+        if w is None:
+            return self.forward(*args, **kwargs)
+        token = w.enter_module(self)  # a tracer names each node after its module
+        try:
+            return self.forward(*args, **kwargs)
+        finally:
+            w.exit_module(token)
 
     def forward(self, *args: Any, **kwargs: Any) -> Any:
         """Compute the module's output; subclasses override this."""

@@ -26,6 +26,7 @@ from . import operators
 from .autodiff import Context
 from .fast_conv import from_array
 from .pooling import IntOrPair, Pool2dFun, adaptive_spec, window_spec
+from .recording import recorded_as
 from .tensor import Tensor
 from .tensor_functions import Function
 from .tensor_ops import TensorBackend
@@ -206,6 +207,7 @@ def argmax(input: Tensor, dim: Union[int, Tensor]) -> Tensor:
     # END SOLUTION
 
 
+@recorded_as("Softmax")
 def softmax(input: Tensor, dim: Union[int, Tensor]) -> Tensor:
     """``exp(x) / sum(exp(x))`` along ``dim``: positive entries that sum to 1.
 
@@ -230,6 +232,7 @@ def softmax(input: Tensor, dim: Union[int, Tensor]) -> Tensor:
     # END SOLUTION
 
 
+@recorded_as("LogSoftmax")
 def logsoftmax(input: Tensor, dim: Union[int, Tensor]) -> Tensor:
     """``log(softmax(x))`` along ``dim``, as ``(x - m) - log(sum(exp(x - m)))`` with ``m`` the max.
 
@@ -312,6 +315,7 @@ def maxpool2d(input: Tensor, kernel: Tuple[int, int]) -> Tensor:
 # ## General pooling (PyTorch's semantics), on compiled kernels
 
 
+@recorded_as("MaxPool2d")
 def max_pool2d(input: Tensor, kernel_size: IntOrPair, stride: Optional[IntOrPair] = None,
                padding: IntOrPair = 0, ceil_mode: bool = False) -> Tensor:
     """Maximum over ``kernel_size`` windows every ``stride`` (default: the kernel size).
@@ -329,6 +333,7 @@ def max_pool2d(input: Tensor, kernel_size: IntOrPair, stride: Optional[IntOrPair
     return Pool2dFun.apply(input, windows, True)
 
 
+@recorded_as("AvgPool2d")
 def avg_pool2d(input: Tensor, kernel_size: IntOrPair, stride: Optional[IntOrPair] = None,
                padding: IntOrPair = 0, ceil_mode: bool = False,
                count_include_pad: bool = True) -> Tensor:
@@ -343,6 +348,7 @@ def avg_pool2d(input: Tensor, kernel_size: IntOrPair, stride: Optional[IntOrPair
     return Pool2dFun.apply(input, windows, False)
 
 
+@recorded_as("AdaptiveAvgPool2d")
 def adaptive_avg_pool2d(input: Tensor, output_size: Union[int, Sequence[Optional[int]]]) -> Tensor:
     """Average into exactly ``output_size`` (an int or ``(h, w)``; None keeps that size).
 
@@ -352,6 +358,7 @@ def adaptive_avg_pool2d(input: Tensor, output_size: Union[int, Sequence[Optional
     return Pool2dFun.apply(input, adaptive_spec(input, output_size, "adaptive_avg_pool2d"), False)
 
 
+@recorded_as("AdaptiveMaxPool2d")
 def adaptive_max_pool2d(input: Tensor, output_size: Union[int, Sequence[Optional[int]]]) -> Tensor:
     """Maximum into exactly ``output_size``, over :func:`adaptive_avg_pool2d`'s bins."""
     return Pool2dFun.apply(input, adaptive_spec(input, output_size, "adaptive_max_pool2d"), True)

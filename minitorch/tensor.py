@@ -26,6 +26,7 @@ from typing import (
 
 import numpy as np
 
+from . import recording
 from .autodiff import Context, Variable, backpropagate
 from .tensor_data import (
     DTypeLike,
@@ -262,8 +263,15 @@ class Tensor:
 
     # ## Conversions
 
+    def _leaving(self, how: str) -> None:
+        """Tell a tracer, if one watches, that these numbers become a Python value."""
+        w = recording.watcher()
+        if w is not None:
+            w.leaving(self, how)
+
     def to_numpy(self) -> np.ndarray:
         """A numpy copy of the numbers, with this shape and dtype."""
+        self._leaving("to_numpy()")
         return self._tensor.to_numpy()
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
@@ -274,12 +282,15 @@ class Tensor:
         """The single number of a one-entry tensor, as a Python float."""
         if self.size != 1:
             raise ValueError(f"item() needs a tensor with one entry, got shape {self.shape}")
+        self._leaving("item()")
         return float(self._tensor._storage[0])
 
     def __float__(self) -> float:
+        self._leaving("float()")
         return self.item()
 
     def __int__(self) -> int:
+        self._leaving("int()")
         return int(self.item())
 
     def __bool__(self) -> bool:
@@ -288,6 +299,7 @@ class Tensor:
                 f"the truth value of a tensor of shape {self.shape} is ambiguous; "
                 "use .all().item() or .sum().item()"
             )
+        self._leaving("bool() (an `if`, `while`, `and` or `not` on a tensor)")
         return bool(self.item())
 
     def __len__(self) -> int:
@@ -315,6 +327,7 @@ class Tensor:
         """
         where = index_view(self._tensor, key)
         if isinstance(where, tuple):
+            self._leaving(f"indexing one entry [{key!r}]")
             return self._tensor.get(where)
         return F.GetItem.apply(self, key)
 

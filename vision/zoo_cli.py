@@ -23,6 +23,9 @@ import sys
 from pathlib import Path
 from typing import Callable, Dict, List, Optional, Sequence
 
+import numpy as np
+
+import minitorch
 from minitorch.io.hub import ChecksumError, DownloadError
 from vision import zoo
 
@@ -194,6 +197,24 @@ def cmd_predict(args: argparse.Namespace) -> int:
     return 1 if failures else 0
 
 
+def cmd_export(args: argparse.Namespace) -> int:
+    """Write the pretrained model as ONNX: normalisation inside, class names in the metadata."""
+    from minitorch.graph.learner_onnx import export_with_preprocessing
+
+    entry = zoo.get_entry(args.name)
+    if entry.task != "image-classification":
+        _err(f"{entry.name} is a {entry.task}: only image classifiers export from the command line")
+        return USAGE_ERROR
+    model = zoo.create_model(entry)
+    size = entry.input_size
+    example = minitorch.Tensor.from_numpy(np.zeros((1, 3, size, size), np.float32))
+    path = export_with_preprocessing(model, example, args.onnx, *entry.stats, entry.categories,
+                                     opset=args.opset)
+    print(f"{path}: {entry.name}, input (batch, 3, {size}, {size}) RGB in [0, 1], "
+          f"{len(entry.categories)} classes")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with one subcommand per action."""
     parser = argparse.ArgumentParser(
@@ -216,12 +237,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--topk", type=int, default=5, help="classes per image (default 5)")
     p.add_argument("--batch-size", type=int, default=16, help="images per forward pass")
     p.add_argument("--json", action="store_true", help="one JSON document on stdout")
+    p = sub.add_parser("export", help="write the model as ONNX (normalisation and class names included)")
+    p.add_argument("name")
+    p.add_argument("--onnx", required=True, metavar="FILE", help="the .onnx file to write")
+    p.add_argument("--opset", type=int, default=17, help="ONNX opset (default 17)")
     return parser
 
 
 COMMANDS: Dict[str, Callable[[argparse.Namespace], int]] = {
     "list": cmd_list, "info": cmd_info, "download": cmd_download, "path": cmd_path,
-    "verify": cmd_verify, "predict": cmd_predict,
+    "verify": cmd_verify, "predict": cmd_predict, "export": cmd_export,
 }
 
 

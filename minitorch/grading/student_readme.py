@@ -41,6 +41,7 @@ MODULES: Dict[int, Module] = {
 }
 AFTER = (
     "`lessons/05_learner.ipynb` (a fast.ai-style Learner), "
+    "`lessons/06_graphs.ipynb` (tracing, BatchNorm folding, ONNX export), "
     "`lessons/10_transfer_learning.ipynb` (fine-tuning a pretrained EfficientNet on photos) "
     "and `lessons/11_text.ipynb` (a pretrained text encoder) use everything above; "
     "they are not graded."

@@ -5,6 +5,7 @@
 - :mod:`text.models.bert`: BERT (``BertModel``), mean pooling and ``sentence_embeddings``;
 - :mod:`text.models.minilm`: published weights: Hugging Face names -> ours
   (``HF_BERT_RENAMES``), all-MiniLM-L6-v2 from its package or hub files (``load_minilm``).
+- :mod:`text.models.traceable`: BERT with tensor inputs, for tracing and ONNX export.
 """
 
 from .attention import additive_mask, fused_attention, scaled_dot_product_attention
@@ -21,6 +22,7 @@ from .bert import (
     sentence_embeddings,
 )
 from .minilm import HF_BERT_RENAMES, load_hf_weights, load_minilm, minilm_files
+from .traceable import TensorInputBert
 
 __all__ = [
     "HF_BERT_RENAMES",
@@ -31,6 +33,7 @@ __all__ = [
     "BertModel",
     "BertPooler",
     "BertSelfAttention",
+    "TensorInputBert",
     "additive_mask",
     "fused_attention",
     "l2_normalize",

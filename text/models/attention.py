@@ -37,6 +37,7 @@ import numpy as np
 from minitorch import nn
 from minitorch.autodiff import Context
 from minitorch.fused import as_array, from_array
+from minitorch.recording import recorded_as
 from minitorch.tensor import Tensor
 from minitorch.tensor_functions import Function
 
@@ -182,6 +183,7 @@ def dropout_keep(shape: Tuple[int, ...], p: float, dtype: np.dtype) -> np.ndarra
     return keep
 
 
+@recorded_as("Attention")
 def fused_attention(
     q: Tensor, k: Tensor, v: Tensor, heads: int, mask: Optional[Tensor] = None,
     dropout_p: float = 0.0,

@@ -122,7 +122,9 @@ class Conv2dSame(Conv2d):
         (kh, kw), (sh, sw) = self.kernel_size, self.stride
         top, bottom = same_padding(x.shape[2], kh, sh)
         left, right = same_padding(x.shape[3], kw, sw)
-        return conv2d(x, self.weight.value, None, stride=self.stride,
+        # No bias unless BatchNorm folding (minitorch.fold_batchnorm) gave it one.
+        bias = None if self.bias is None else self.bias.value
+        return conv2d(x, self.weight.value, bias, stride=self.stride,
                       padding=(top, bottom, left, right), groups=self.groups)
 
 
