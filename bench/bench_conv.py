@@ -17,11 +17,14 @@ from __future__ import annotations
 import argparse
 import os
 import platform
-import statistics
-import time
+import sys
+from pathlib import Path
 from typing import Callable, Dict, List, Optional, Tuple
 
 import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import median_times  # noqa: E402
 
 import minitorch
 from minitorch.backends import FastTensorBackend
@@ -100,20 +103,6 @@ def _torch() -> Optional[object]:
     return torch
 
 
-def time_turns(runs: Dict[str, Callable[[], None]], reps: int) -> Dict[str, float]:
-    """Median milliseconds of each run, the runs taking turns (after two warm-up calls)."""
-    for run in runs.values():
-        run()
-        run()
-    times: Dict[str, List[float]] = {name: [] for name in runs}
-    for _ in range(reps):
-        for name, run in runs.items():
-            start = time.perf_counter()
-            run()
-            times[name].append(1000 * (time.perf_counter() - start))
-    return {name: statistics.median(t) for name, t in times.items()}
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--reps", type=int, default=15)
@@ -131,7 +120,8 @@ def main() -> None:
     for name, shape, weight_shape, padding, groups in CASES:
         x = rng.standard_normal((args.batch, *shape), dtype=np.float32)
         w = rng.standard_normal(weight_shape, dtype=np.float32)
-        ms = time_turns(contenders(x, w, padding, groups), args.reps)
+        seconds = median_times(contenders(x, w, padding, groups), args.reps, warmups=2)
+        ms = {name: 1000 * value for name, value in seconds.items()}
         torch_ms = ms.get("torch")
         torch_col = f"{torch_ms:9.2f}" if torch_ms else f"{'-':>9}"
         ratio_col = f"{ms['minitorch'] / torch_ms:8.2f}x" if torch_ms else f"{'-':>9}"

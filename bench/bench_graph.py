@@ -15,28 +15,18 @@ from __future__ import annotations
 import argparse
 import os
 import platform
-import statistics
+import sys
 import tempfile
-import time
-from typing import Callable, Dict, List
+from pathlib import Path
+from typing import Callable, Dict
 
 import numpy as np
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import median_times  # noqa: E402
+
 import minitorch
 from minitorch.autodiff import no_grad
-
-
-def _median_times(runs: Dict[str, Callable[[], object]], reps: int) -> Dict[str, float]:
-    """Seconds per call, median over ``reps`` turns (each contender once per turn, after a warm-up)."""
-    for run in runs.values():
-        run()
-    times: Dict[str, List[float]] = {name: [] for name in runs}
-    for _ in range(reps):
-        for name, run in runs.items():
-            start = time.perf_counter()
-            run()
-            times[name].append(time.perf_counter() - start)
-    return {name: statistics.median(t) for name, t in times.items()}
 
 
 def bench_model(name: str, batch: int, reps: int, threads: int) -> Dict[str, float]:
@@ -62,7 +52,7 @@ def bench_model(name: str, batch: int, reps: int, threads: int) -> Dict[str, flo
                 return m(tensor)
         return run
 
-    return _median_times({"minitorch": ours(model), "folded": ours(folded),
+    return median_times({"minitorch": ours(model), "folded": ours(folded),
                           "onnxruntime": lambda: session.run(None, {"x": x})}, reps)
 
 

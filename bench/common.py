@@ -13,11 +13,12 @@ import contextlib
 import json
 import os
 import platform
+import statistics
 import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Any, Dict, Iterator, List, Optional
+from typing import Any, Callable, Dict, Iterator, List, Optional
 
 ROOT = Path(__file__).resolve().parents[1]
 # The environment before anything here imported minitorch (bench scripts import this first).
@@ -77,3 +78,20 @@ def busy_processes(count: int, max_seconds: float = 3600) -> Iterator[None]:
         for worker in workers:
             worker.kill()
             worker.wait()
+
+
+def median_times(runs: Dict[str, Callable[[], object]], reps: int, warmups: int = 1) -> Dict[str, float]:
+    """Median seconds per call of each run, the runs taking turns (after ``warmups`` calls each).
+
+    Taking turns makes a busy machine slow every contender alike.
+    """
+    for run in runs.values():
+        for _ in range(warmups):
+            run()
+    times: Dict[str, List[float]] = {name: [] for name in runs}
+    for _ in range(reps):
+        for name, run in runs.items():
+            start = time.perf_counter()
+            run()
+            times[name].append(time.perf_counter() - start)
+    return {name: statistics.median(t) for name, t in times.items()}
