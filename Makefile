@@ -13,7 +13,7 @@ ifneq ($(wildcard ../shared/datasets),)
 export MINITORCH_MIRROR ?= $(abspath ../shared/datasets)
 endif
 
-.PHONY: help venv demo demo-scalar test grade lessons lint bench clean student check-grading check-student
+.PHONY: help venv demo demo-scalar test grade lessons docs lint bench clean student check-grading check-student
 
 help::
 	@echo "make demo           fine-tune pretrained EfficientNet-Lite0 on Imagenette (minutes)"
@@ -21,6 +21,7 @@ help::
 	@echo "make test           install what the tests need and run the whole suite"
 	@echo "make grade          per-task score table of the graded exercises (TASK=1.2: one task, explained)"
 	@echo "make lessons        execute every lesson notebook headless"
+	@echo "make docs           render the executed lessons to a static site in build/docs"
 	@echo "make lint           ruff"
 	@echo "make bench          benchmarks with ratios against numpy/PyTorch (LOAD=N: beside N busy processes)"
 
@@ -61,11 +62,18 @@ check-student: $(STAMP)
 	$(PY) -m minitorch.grading.student_check
 # END MAINTAINER
 
+# The executed notebooks are kept in build/lessons: `make docs` renders them
+# without running any lesson twice.
 lessons: $(STAMP)
-	$(PY) lessons/run_all.py
+	$(PY) lessons/run_all.py --output-dir build/lessons
+
+# Reuses build/lessons where a lesson's executed copy is newer than its source
+# (and did not fail); runs the others first.
+docs: $(STAMP)
+	$(PY) lessons/build_docs.py --executed build/lessons --out build/docs
 
 lint: $(STAMP)
-	$(PY) -m ruff check minitorch vision text datasets tests bench lessons/run_all.py
+	$(PY) -m ruff check minitorch vision text datasets tests bench lessons/run_all.py lessons/build_docs.py
 
 bench: $(STAMP)
 	$(PY) bench/run_all.py --load $(or $(LOAD),0)

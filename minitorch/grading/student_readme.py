@@ -139,6 +139,7 @@ A task is **done** when `make grade TASK=1.2` shows all its tests passing
 | `make grade` | the score table: every task, tests passed / failed / skipped, points (quiet, under a minute) |
 | `make grade TASK=1.2` | one task's tests, with a short explanation of every failure |
 | `make lessons` | runs every lesson notebook top to bottom (cells of unfinished tasks are skipped) |
+| `make docs` | the executed lessons, figures included, as a static site in `build/docs` |
 | `make test` | the whole test suite, graded or not (slow until you are done) |
 | `make demo` | fine-tunes a pretrained image model with your framework (needs Modules 0-4) |
 
