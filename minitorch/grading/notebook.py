@@ -61,12 +61,53 @@ def assigned_names(tree: ast.AST) -> Set[str]:
 
 
 def loaded_names(tree: ast.AST) -> Set[str]:
-    """Every name a cell reads, inside its functions too (they may run later, in this cell)."""
-    return {
+    """The global names a cell reads, inside its functions too (they may run later, in this cell).
+
+    A name that a function, lambda or comprehension binds for itself (an
+    argument, a loop variable, a local assignment) is not a read of the global.
+    """
+    found: Set[str] = set()
+
+    def visit(node: ast.AST, local: frozenset) -> None:
+        if isinstance(node, ast.Name):
+            if isinstance(node.ctx, ast.Load) and node.id not in local:
+                found.add(node.id)
+            return
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+            for outer in [*node.args.defaults, *node.args.kw_defaults,
+                          *getattr(node, "decorator_list", [])]:
+                if outer is not None:
+                    visit(outer, local)
+            inner = local | _arguments(node.args) | _stored(node.body)
+            for child in node.body if isinstance(node.body, list) else [node.body]:
+                visit(child, inner)
+            return
+        if isinstance(node, (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)):
+            inner = local | _stored([gen.target for gen in node.generators])
+            for child in ast.iter_child_nodes(node):
+                visit(child, inner)
+            return
+        for child in ast.iter_child_nodes(node):
+            visit(child, local)
+
+    visit(tree, frozenset())
+    return found
+
+
+def _arguments(args: ast.arguments) -> frozenset:
+    every = [*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg]
+    return frozenset(arg.arg for arg in every if arg is not None)
+
+
+def _stored(nodes: Any) -> frozenset:
+    """Names assigned anywhere under ``nodes`` (a node or a list of them)."""
+    roots = nodes if isinstance(nodes, list) else [nodes]
+    return frozenset(
         node.id
-        for node in ast.walk(tree)
-        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load)
-    }
+        for root in roots
+        for node in ast.walk(root)
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store)
+    )
 
 
 def _top_level_nodes(statement: ast.stmt) -> List[ast.AST]:

@@ -74,7 +74,11 @@ def test_names_bound_and_read() -> None:
     tree = ast.parse("import numpy as np\nfor i, j in pairs:\n    total = f(i)\n"
                      "def g(y):\n    inner = y\n    return inner + z\n")
     assert notebook.assigned_names(tree) == {"np", "i", "j", "total", "g"}
-    assert {"pairs", "f", "y", "z"} <= notebook.loaded_names(tree)
+    assert {"pairs", "f", "z"} <= notebook.loaded_names(tree)
+    # Arguments, comprehension variables and a function's locals are not global reads.
+    local = ast.parse("squares = [c * c for c in range(3)]\nf = lambda k: k + offset\n"
+                      "def g(y):\n    inner = y\n    return inner + z\n")
+    assert notebook.loaded_names(local) == {"range", "offset", "z"}
 
 
 def test_check_reports_a_task(capsys) -> None:
