@@ -35,16 +35,16 @@ $(STAMP): pyproject.toml
 venv: $(STAMP)
 
 demo: $(STAMP)
-	$(PY) -m vision.demo
+	$(PY) -m project.demo
 
 demo-scalar: $(STAMP)
-	$(PY) -m minitorch.train_scalar --dataset Xor --hidden 6 --epochs 300
+	$(PY) -m project.train_scalar --dataset Xor --hidden 6 --epochs 300
 
 test: $(STAMP)
 	$(PY) -m pytest -n 2 -q
 
 grade: $(STAMP)
-	$(PY) -m minitorch.grading.grade $(if $(TASK),--task $(TASK))
+	$(PY) -m tools.grading.grade $(if $(TASK),--task $(TASK))
 
 # BEGIN MAINTAINER (left out of the student's release)
 help::
@@ -53,13 +53,13 @@ help::
 	@echo "make check-student  a release as a student gets it: 0 points, each module raises its tasks, lessons run"
 
 student: $(STAMP)
-	$(PY) -m minitorch.grading.release $(DEST)
+	$(PY) -m tools.grading.release $(DEST)
 
 check-grading: $(STAMP)
-	$(PY) -m minitorch.grading.check
+	$(PY) -m tools.grading.check
 
 check-student: $(STAMP)
-	$(PY) -m minitorch.grading.student_check
+	$(PY) -m tools.grading.student_check
 # END MAINTAINER
 
 # The executed notebooks are kept in build/lessons: `make docs` renders them
@@ -73,7 +73,7 @@ docs: $(STAMP)
 	$(PY) lessons/build_docs.py --executed build/lessons --out build/docs
 
 lint: $(STAMP)
-	$(PY) -m ruff check minitorch vision text datasets tests bench lessons/run_all.py lessons/build_docs.py
+	$(PY) -m ruff check minitorch vision text datasets project tools tests bench lessons/run_all.py lessons/build_docs.py
 
 bench: $(STAMP)
 	$(PY) bench/run_all.py --load $(or $(LOAD),0)

@@ -20,7 +20,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from minitorch.data import ArrayDataset, DataLoader  # noqa: E402
+from minitorch.learner.data import ArrayDataset, DataLoader  # noqa: E402
 
 
 def load_mnist() -> tuple:

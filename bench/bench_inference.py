@@ -47,7 +47,7 @@ def minitorch_forward(model_name: str, batch: int) -> Callable[[], None]:
     """One forward pass of the minitorch model in evaluation mode, without gradients."""
     import minitorch
     from minitorch.backends import layer_backend
-    from minitorch.data import to_tensor
+    from minitorch.learner.data import to_tensor
     from vision.models.efficientnet_lite import efficientnet_lite0
     from vision.models.resnet import resnet18
 

@@ -20,7 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import minitorch  # noqa: E402
 from minitorch.backends import FastTensorBackend  # noqa: E402
 from minitorch.tensor_ops import SimpleBackend  # noqa: E402
-from minitorch.train_fast import FastTrain, seconds_per_epoch  # noqa: E402
+from project.train_fast import FastTrain, seconds_per_epoch  # noqa: E402
 
 
 def main() -> None:

@@ -15,8 +15,8 @@ import random
 import time
 
 import minitorch
-from minitorch.train_scalar import ScalarTrain
-from minitorch.train_tensor import TensorTrain
+from project.train_scalar import ScalarTrain
+from project.train_tensor import TensorTrain
 
 
 def seconds_per_epoch(trainer_class: type, hidden: int, epochs: int, data: minitorch.Graph) -> float:

@@ -46,9 +46,9 @@ def minitorch_steps(x: np.ndarray, y: np.ndarray) -> Dict[str, Callable[[], None
     """The three workloads for minitorch: forward, frozen-body step, full step."""
     import minitorch
     from minitorch.backends import layer_backend
-    from minitorch.data import to_tensor
-    from minitorch.freeze import norm_params, set_requires_grad
-    from minitorch.losses import cross_entropy
+    from minitorch.layers.losses import cross_entropy
+    from minitorch.learner.data import to_tensor
+    from minitorch.learner.freeze import norm_params, set_requires_grad
     from vision.head import create_head
     from vision.models.efficientnet_lite import efficientnet_lite0
 

@@ -13,7 +13,7 @@ runs nothing twice.
 Output: one HTML page per lesson, its figures embedded as PNGs (the pages
 need no other file), and ``index.html``: the course map, each lesson with its
 module and the graded tasks of that module (from
-``minitorch.grading.tasks.TASKS``), linked to its page.
+``tools.grading.tasks.TASKS``), linked to its page.
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ for _path in (LESSONS, ROOT):  # run_all beside this file; minitorch from the ch
 
 from run_all import execute, notebooks  # noqa: E402
 
-from minitorch.grading.tasks import TASKS, format_task, parse_task_id  # noqa: E402
+from tools.grading.tasks import TASKS, format_task, parse_task_id  # noqa: E402
 
 
 class Lesson(NamedTuple):

@@ -14,319 +14,86 @@ module (and lesson) that introduces it:
   losses and optimizers; ``from minitorch import keras`` for the Keras-style API.
 - Module 5: the fast.ai-style ``Learner`` (``fit_one_cycle``, ``lr_find``,
   ``fine_tune``), callbacks, metrics and schedules.
+- Lesson 06: ``trace`` a model into a graph, ``fold_batchnorm``, ``onnx.export``.
+
+The course's files sit at the top of the package under the course's names;
+the rest lives in subpackages: ``kernels/`` (speed infrastructure), ``layers/``,
+``learner/``, ``graph/``, ``io/`` and ``keras/``. Every module declares
+``__all__``; the package's ``__all__`` is built from theirs.
 """
 
 from typing import Any
 
+# isort: off
 # cuda_choice comes first: it picks GPU or simulator, then imports numba.cuda.
-from . import cuda_choice, nn, operators  # noqa: F401
-from .arch import build_model, register_model, register_transform
-from .autodiff import (
-    Context,
-    Variable,
-    backpropagate,
-    central_difference,
-    is_grad_enabled,
-    no_grad,
-    topological_sort,
+from .kernels import cuda_choice  # noqa: F401
+# isort: on
+
+from . import (
+    autodiff,
+    backends,
+    datasets,
+    fast_conv,
+    fast_ops,
+    grad_check,
+    layers,
+    learner,
+    module,
+    nn,
+    operators,
+    optim,
+    scalar,
+    scalar_functions,
+    tensor,
+    tensor_data,
+    tensor_functions,
+    tensor_ops,
+    testing,
 )
-from .backends import FastTensorBackend, default_backend, gpu_available, layer_backend
-from .callbacks import (
-    Callback,
-    CancelBackwardException,
-    CancelBatchException,
-    CancelEpochException,
-    CancelFitException,
-    CancelStepException,
-    CancelTrainException,
-    CancelValidException,
-    CSVLogger,
-    EarlyStoppingCallback,
-    GradientAccumulation,
-    ParamScheduler,
-    SaveModelCallback,
-    TrackerCallback,
-    TrainEvalCallback,
+
+# The modules whose public names (their ``__all__``) are the package's. Kept
+# here before the star imports below rebind ``datasets`` and ``tensor`` to the
+# course's toy-data dict and tensor constructor.
+_REEXPORTED = (
+    module, datasets, testing,  # Module 0
+    autodiff, scalar, scalar_functions, optim,  # Module 1
+    tensor_data, tensor, tensor_functions, tensor_ops, grad_check,  # Module 2
+    fast_ops, backends,  # Module 3
+    fast_conv, nn, layers,  # Module 4
+    learner,  # Module 5
 )
-from .data import ArrayDataset, DataLoader, DataLoaders, Dataset
-from .datasets import Graph, datasets
-from .fast_conv import Conv1dFun, Conv2dFun, conv1d, conv2d
-from .fast_ops import FastOps
-from .fused import cat, clamp
-from .grad_check import grad_central_difference, grad_check
-from .graph import TraceError, UnsupportedOpError, fold_batchnorm, trace
-from .graph import onnx_export as onnx
-from .guards import NanGuardCallback, NonFiniteError
-from .init import set_seed
-from .interpret import ClassificationInterpretation
-from .layers import (
-    GELU,
-    AdaptiveAvgPool2d,
-    AvgPool2d,
-    BatchNorm1d,
-    BatchNorm2d,
-    Conv1d,
-    Conv2d,
-    Dropout,
-    Embedding,
-    Flatten,
-    Identity,
-    LayerNorm,
-    Linear,
-    LogSoftmax,
-    MaxPool2d,
-    ModuleList,
-    ReLU,
-    ReLU6,
-    Sequential,
-    Sigmoid,
-    Softmax,
-    Tanh,
-)
-from .learner import Learner, load_learner, trainable_params
-from .losses import (
-    BCEWithLogitsLoss,
-    CrossEntropyLoss,
-    MSELoss,
-    NLLLoss,
-    binary_cross_entropy_with_logits,
-    cross_entropy,
-    mse_loss,
-    nll_loss,
-)
-from .lr_finder import LRFinder, minimum, slide, steep, valley
-from .metrics import (
-    AvgMetric,
-    F1Score,
-    Metric,
-    Precision,
-    Recall,
-    accuracy,
-    error_rate,
-    top_k_accuracy,
-)
-from .module import Module, Parameter
-from .nn import (
-    adaptive_avg_pool2d,
-    adaptive_max_pool2d,
-    argmax,
-    avg_pool2d,
-    avgpool2d,
-    dropout,
-    global_avg_pool2d,
-    global_max_pool2d,
-    logsoftmax,
-    max,
-    max_pool2d,
-    maxpool2d,
-    softmax,
-    tile,
-)
-from .operators import prod
-from .optim import SGD, Adam, AdamW, Optimizer, RMSprop
-from .progress import ProgressCallback, ShowGraphCallback
-from .recorder import Recorder
-from .scalar import Scalar, ScalarHistory, derivative_check
-from .scalar_functions import ScalarFunction
-from .schedule import combine_scheds, combined_cos, sched_cos, sched_exp, sched_lin, sched_no
-from .tensor import History, Tensor
-from .tensor_data import (
-    Index,
-    IndexingError,
-    OutIndex,
-    Shape,
-    Storage,
-    Strides,
-    TensorData,
-    UserIndex,
-    UserShape,
-    UserStrides,
-    broadcast_index,
-    index_to_position,
-    shape_broadcast,
-    strides_from_shape,
-    to_index,
-)
-from .tensor_functions import Function, arange, ones, rand, tensor, zeros
-from .tensor_ops import MapProto, SimpleBackend, SimpleOps, TensorBackend, TensorOps
-from .testing import MathTest, MathTestVariable
+
+from .autodiff import *  # noqa: E402, F403
+from .backends import *  # noqa: E402, F403
+from .datasets import *  # noqa: E402, F403
+from .fast_conv import *  # noqa: E402, F403
+from .fast_ops import *  # noqa: E402, F403
+from .grad_check import *  # noqa: E402, F403
+from .graph import TraceError, UnsupportedOpError, fold_batchnorm, trace  # noqa: E402
+from .graph import onnx_export as onnx  # noqa: E402
+from .layers import *  # noqa: E402, F403
+from .learner import *  # noqa: E402, F403
+from .module import *  # noqa: E402, F403
+from .nn import *  # noqa: E402, F403
+from .operators import prod  # noqa: E402
+from .optim import *  # noqa: E402, F403
+from .scalar import *  # noqa: E402, F403
+from .scalar_functions import *  # noqa: E402, F403
+from .tensor import *  # noqa: E402, F403
+from .tensor_data import *  # noqa: E402, F403
+from .tensor_functions import *  # noqa: E402, F403
+from .tensor_ops import *  # noqa: E402, F403
+from .testing import *  # noqa: E402, F403
 
 __version__ = "0.1.0"
 
+# CudaOps, GPUBackend and the CUDA warm-ups are built on first use (see
+# ``__getattr__``) and stay out of ``__all__``: ``from minitorch import *`` must
+# not pay for them.
 __all__ = [
-    # Graphs (lesson 06)
-    "trace", "TraceError", "UnsupportedOpError", "onnx", "fold_batchnorm",
-    "cat",
-    "clamp",
-    # Module 0
-    "operators",
-    "prod",
-    "Module",
-    "Parameter",
-    "Graph",
-    "datasets",
-    "MathTest",
-    "MathTestVariable",
-    # Module 1
-    "Context",
-    "Variable",
-    "backpropagate",
-    "central_difference",
-    "topological_sort",
-    "Scalar",
-    "ScalarHistory",
-    "ScalarFunction",
-    "derivative_check",
-    "SGD",
-    "Optimizer",
-    # Module 2
-    "Index",
-    "IndexingError",
-    "OutIndex",
-    "Shape",
-    "Storage",
-    "Strides",
-    "TensorData",
-    "UserIndex",
-    "UserShape",
-    "UserStrides",
-    "broadcast_index",
-    "index_to_position",
-    "shape_broadcast",
-    "strides_from_shape",
-    "to_index",
-    "Tensor",
-    "History",
-    "Function",
-    "tensor",
-    "zeros",
-    "ones",
-    "rand",
-    "arange",
-    "no_grad",
-    "is_grad_enabled",
-    "grad_check",
-    "grad_central_difference",
-    "TensorOps",
-    "TensorBackend",
-    "SimpleOps",
-    "SimpleBackend",
-    "MapProto",
-    # Data
-    "Dataset",
-    "ArrayDataset",
-    "DataLoader",
-    "DataLoaders",
-    # Module 3
-    "FastOps",
-    "FastTensorBackend",
-    "default_backend",
-    "layer_backend",
-    "gpu_available",
-    "CudaOps",
-    "GPUBackend",
-    # Module 4: functional
-    "nn",
-    "Conv1dFun",
-    "Conv2dFun",
-    "conv1d",
-    "conv2d",
-    "tile",
-    "avgpool2d",
-    "maxpool2d",
-    "max",
-    "argmax",
-    "softmax",
-    "logsoftmax",
-    "dropout",
-    "max_pool2d",
-    "avg_pool2d",
-    "adaptive_avg_pool2d",
-    "adaptive_max_pool2d",
-    "global_avg_pool2d",
-    "global_max_pool2d",
-    # Module 4: layers, losses, optimizers
-    "Linear",
-    "Conv1d",
-    "Conv2d",
-    "BatchNorm1d",
-    "BatchNorm2d",
-    "LayerNorm",
-    "Embedding",
-    "Dropout",
-    "Identity",
-    "ReLU",
-    "ReLU6",
-    "GELU",
-    "Sigmoid",
-    "Tanh",
-    "Softmax",
-    "LogSoftmax",
-    "Flatten",
-    "MaxPool2d",
-    "AvgPool2d",
-    "AdaptiveAvgPool2d",
-    "Sequential",
-    "ModuleList",
-    "cross_entropy",
-    "nll_loss",
-    "mse_loss",
-    "binary_cross_entropy_with_logits",
-    "CrossEntropyLoss",
-    "NLLLoss",
-    "MSELoss",
-    "BCEWithLogitsLoss",
-    "Adam",
-    "AdamW",
-    "RMSprop",
-    # Module 5: the Learner
-    "Learner",
-    "load_learner",
-    "trainable_params",
-    "Callback",
-    "TrainEvalCallback",
-    "ParamScheduler",
-    "GradientAccumulation",
-    "TrackerCallback",
-    "EarlyStoppingCallback",
-    "SaveModelCallback",
-    "CSVLogger",
-    "CancelFitException",
-    "CancelEpochException",
-    "CancelTrainException",
-    "CancelValidException",
-    "CancelBatchException",
-    "CancelBackwardException",
-    "CancelStepException",
-    "Recorder",
-    "ProgressCallback",
-    "ShowGraphCallback",
-    "NanGuardCallback",
-    "set_seed",
-    "NonFiniteError",
-    "LRFinder",
-    "valley",
-    "minimum",
-    "steep",
-    "slide",
-    "ClassificationInterpretation",
-    "register_model",
-    "register_transform",
-    "build_model",
-    "Metric",
-    "AvgMetric",
-    "accuracy",
-    "error_rate",
-    "top_k_accuracy",
-    "F1Score",
-    "Precision",
-    "Recall",
-    "sched_lin",
-    "sched_cos",
-    "sched_exp",
-    "sched_no",
-    "combine_scheds",
-    "combined_cos",
+    "operators", "nn", "prod",  # modules and the one operator the course exports
+    "trace", "TraceError", "UnsupportedOpError", "fold_batchnorm", "onnx",  # lesson 06
+    *(name for reexported in _REEXPORTED for name in reexported.__all__),
 ]
 
 

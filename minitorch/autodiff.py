@@ -16,6 +16,16 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Iterable, Iterator, List, Protocol, Tuple
 
+__all__ = [
+    "Context",
+    "Variable",
+    "backpropagate",
+    "central_difference",
+    "is_grad_enabled",
+    "no_grad",
+    "topological_sort",
+]
+
 
 def central_difference(f: Any, *vals: Any, arg: int = 0, epsilon: float = 1e-6) -> Any:
     r"""Approximate the partial derivative of ``f`` with respect to one argument.

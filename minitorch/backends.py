@@ -19,6 +19,8 @@ from typing import Any
 from .fast_ops import FastOps
 from .tensor_ops import SimpleBackend, TensorBackend
 
+__all__ = ["FastTensorBackend", "default_backend", "gpu_available", "layer_backend"]
+
 FastTensorBackend = TensorBackend(FastOps)
 
 # ``MINITORCH_BACKEND=simple|fast|gpu`` overrides the automatic choice.

@@ -41,6 +41,19 @@ from .fast_ops import BINARY_CODES, UNARY_CODES, batch_positions, bind_op, shape
 from .tensor_data import IndexingError, Shape, Storage, Strides
 from .tensor_ops import MapKernel, ReduceKernel, SimpleOps, TensorOps, ZipKernel
 
+__all__ = [
+    "device",
+    "map_kernel",
+    "zip_kernel",
+    "reduce_kernel",
+    "matmul_kernel",
+    "launch_map",
+    "launch_zip",
+    "launch_reduce",
+    "matrix_multiply",
+    "CudaOps",
+]
+
 SIMULATOR = bool(config.ENABLE_CUDASIM)
 
 # Index scratch arrays live in each thread's registers/local memory, whose

@@ -13,7 +13,7 @@ kernels of Tasks 3.3 and 3.4, and its tests call them as
   product from shared memory and writes it once.
 
 They run wherever ``CudaOps`` runs: on a GPU, or on numba's CUDA simulator
-(``minitorch/cuda_choice.py``).
+(``minitorch/kernels/cuda_choice.py``).
 """
 
 from __future__ import annotations

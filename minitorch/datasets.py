@@ -13,6 +13,8 @@ import random
 from dataclasses import dataclass
 from typing import Callable, Dict, List, Tuple
 
+__all__ = ["Graph", "datasets"]
+
 
 def make_pts(N: int) -> List[Tuple[float, float]]:
     """``N`` points drawn uniformly from the unit square."""

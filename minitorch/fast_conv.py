@@ -33,9 +33,10 @@ from typing import Optional, Tuple, Union
 import numpy as np
 from numba import prange
 
-from . import conv_kernels, fast_ops
+from . import fast_ops
 from .autodiff import Context
-from .jit import kernel
+from .kernels import conv_kernels
+from .kernels.jit import kernel
 from .tensor import Tensor
 from .tensor_data import Shape, Storage, Strides, TensorData
 from .tensor_functions import Function
@@ -534,5 +535,4 @@ def conv2d(input: Tensor, weight: Tensor, bias: Optional[Tensor] = None, stride:
     return Conv2dFun.apply(input, weight, bias, stride, padding, dilation, groups)
 
 
-__all__ = ["Conv1dFun", "Conv2dFun", "conv1d", "conv2d", "tensor_conv1d", "tensor_conv2d",
-           "ConvSpec", "conv_spec", "run_conv_kernel", "direct_backward"]
+__all__ = ["Conv1dFun", "Conv2dFun", "conv1d", "conv2d"]

@@ -6,7 +6,7 @@ cores: the outer loop of each kernel is a ``prange``, so numba hands out
 its iterations to threads. Three ideas make the kernels fast:
 
 1. *Compile once per machine.* Every kernel is a module-level function
-   compiled with an on-disk cache (``minitorch.jit.kernel``). A kernel
+   compiled with an on-disk cache (``minitorch.kernels.jit.kernel``). A kernel
    built per operator as a closure (``tensor_map(fn)`` returning a new
    compiled function) costs 1.5 s of compiling in every process and cannot
    be cached, so the operator is an argument instead: an *op code*, one
@@ -41,10 +41,12 @@ import numpy as np
 from numba import prange
 
 from . import operators, tensor_data
-from .jit import helper, inline, kernel
-from .malloc_tuning import tune_malloc
+from .kernels.jit import helper, inline, kernel
+from .kernels.malloc_tuning import tune_malloc
 from .tensor_data import Shape, Storage, Strides
 from .tensor_ops import MapKernel, ReduceKernel, SimpleOps, TensorOps, ZipKernel
+
+__all__ = ["FastOps"]
 
 # Large tensors are allocated and freed on every operation; keep glibc from
 # handing their memory back to the OS each time (see malloc_tuning).

@@ -19,6 +19,8 @@ from .tensor import Tensor
 from .tensor_data import UserIndex
 from .tensor_functions import no_grad
 
+__all__ = ["grad_central_difference", "grad_check"]
+
 
 def grad_central_difference(
     f: Callable[..., Tensor], *vals: Tensor, arg: int = 0, epsilon: float = 1e-6, ind: UserIndex

@@ -21,6 +21,8 @@ import numpy as np
 
 from . import recording
 
+__all__ = ["Module", "Parameter"]
+
 
 class Module:
     """Base class of every model and layer.

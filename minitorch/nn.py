@@ -375,7 +375,18 @@ def global_max_pool2d(input: Tensor) -> Tensor:
 
 
 __all__ = [
-    "tile", "avgpool2d", "maxpool2d", "max", "argmax", "softmax", "logsoftmax", "dropout",
-    "Max", "max_reduce", "max_pool2d", "avg_pool2d", "adaptive_avg_pool2d", "adaptive_max_pool2d",
-    "global_avg_pool2d", "global_max_pool2d",
+    "adaptive_avg_pool2d",
+    "adaptive_max_pool2d",
+    "argmax",
+    "avg_pool2d",
+    "avgpool2d",
+    "dropout",
+    "global_avg_pool2d",
+    "global_max_pool2d",
+    "logsoftmax",
+    "max",
+    "max_pool2d",
+    "maxpool2d",
+    "softmax",
+    "tile",
 ]

@@ -27,12 +27,14 @@ from __future__ import annotations
 
 import copy
 import math
-from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple, Union
+from typing import Any, Dict, Iterable, List, Optional, Tuple, Union
 
 import numpy as np
 
-from .jit import kernel
+from .kernels.jit import kernel
 from .module import Parameter
+
+__all__ = ["SGD", "Adam", "AdamW", "Optimizer", "RMSprop"]
 
 ParamGroup = Dict[str, Any]
 Params = Union[Iterable[Parameter], Iterable[ParamGroup]]
@@ -440,6 +442,3 @@ class RMSprop(Optimizer):
         denom = np.sqrt(v)
         denom += group["eps"]
         w -= group["lr"] * g / denom
-
-
-__all__: Sequence[str] = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop"]

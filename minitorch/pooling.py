@@ -24,8 +24,8 @@ import numpy as np
 
 from .autodiff import Context
 from .fast_conv import from_array, to_array
-from .jit import kernel
-from .parallel import parallel_tasks
+from .kernels.jit import kernel
+from .kernels.parallel import parallel_tasks
 from .tensor import Tensor
 from .tensor_functions import Function
 

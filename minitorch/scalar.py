@@ -25,6 +25,8 @@ from .scalar_functions import (
     Sigmoid,
 )
 
+__all__ = ["Scalar", "ScalarHistory", "derivative_check"]
+
 ScalarLike = Union[float, int, "Scalar"]
 
 

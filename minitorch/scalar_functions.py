@@ -16,6 +16,8 @@ from .autodiff import Context, is_grad_enabled
 if TYPE_CHECKING:
     from .scalar import Scalar, ScalarLike
 
+__all__ = ["ScalarFunction"]
+
 
 def wrap_tuple(x: Any) -> Tuple[Any, ...]:
     """Turn a single value into a one-element tuple; leave tuples alone."""

@@ -601,4 +601,4 @@ class Tensor:
 # The Functions need ``Tensor`` to exist, so they are imported after it.
 from . import tensor_functions as F  # noqa: E402
 
-__all__ = ["Tensor", "History", "TensorLike"]
+__all__ = ["History", "Tensor"]

@@ -22,6 +22,24 @@ from typing import Any, Iterable, List, Optional, Sequence, Tuple, Union
 import numpy as np
 import numpy.typing as npt
 
+__all__ = [
+    "Index",
+    "IndexingError",
+    "OutIndex",
+    "Shape",
+    "Storage",
+    "Strides",
+    "TensorData",
+    "UserIndex",
+    "UserShape",
+    "UserStrides",
+    "broadcast_index",
+    "index_to_position",
+    "shape_broadcast",
+    "strides_from_shape",
+    "to_index",
+]
+
 # Storage is a flat float64 (default) or float32 array; indices, shapes and
 # strides are int64 arrays inside kernels and tuples of ints for users.
 Storage = npt.NDArray[np.floating]

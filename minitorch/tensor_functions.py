@@ -13,7 +13,7 @@ broadcasting in its backward.
 from __future__ import annotations
 
 import random
-from typing import Any, Callable, Optional, Sequence, Tuple, Union
+from typing import Any, Callable, Optional, Tuple, Union
 
 import numpy as np
 
@@ -22,6 +22,8 @@ from .autodiff import Context, is_grad_enabled, no_grad  # noqa: F401  (re-expor
 from .tensor import History, Tensor, real_array
 from .tensor_data import DTypeLike, TensorData, UserShape, index_view, resolve_dtype
 from .tensor_ops import SimpleBackend, TensorBackend
+
+__all__ = ["Function", "arange", "ones", "rand", "tensor", "zeros"]
 
 # ## The Function base class
 
@@ -949,10 +951,3 @@ def tensor(
     array = np.array(raw, dtype=resolve_dtype(dtype, default))
     out = Tensor(TensorData(array.reshape(-1), array.shape), backend=backend)
     return out.requires_grad_(True) if requires_grad else out
-
-
-__all__: Sequence[str] = [
-    "Function", "Neg", "Inv", "Add", "Mul", "Sigmoid", "ReLU", "Log", "Exp", "LT", "EQ",
-    "IsClose", "Sum", "All", "Permute", "View", "Copy", "GetItem", "Cast", "MatMul",
-    "no_grad", "is_grad_enabled", "zeros", "ones", "rand", "arange", "tensor",
-]

@@ -39,6 +39,8 @@ from .tensor_data import (
 if TYPE_CHECKING:
     from .tensor import Tensor
 
+__all__ = ["MapProto", "SimpleBackend", "SimpleOps", "TensorBackend", "TensorOps"]
+
 MapKernel = Callable[[Storage, Shape, Strides, Storage, Shape, Strides], None]
 ZipKernel = Callable[[Storage, Shape, Strides, Storage, Shape, Strides, Storage, Shape, Strides], None]
 ReduceKernel = Callable[[Storage, Shape, Strides, Storage, Shape, Strides, int], None]

@@ -12,6 +12,8 @@ from typing import Any, Callable, List, Tuple
 
 from . import operators
 
+__all__ = ["MathTest", "MathTestVariable"]
+
 Fn = Callable[..., Any]
 
 

@@ -13,6 +13,6 @@ from __future__ import annotations
 
 # minitorch makes the choice on import (GPU if an NVIDIA driver is present,
 # else the simulator; MINITORCH_CUDASIM=0|1 forces it), before numba.cuda loads.
-from minitorch.cuda_choice import choose_cuda_device
+from minitorch.kernels.cuda_choice import choose_cuda_device
 
 choose_cuda_device()

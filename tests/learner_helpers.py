@@ -7,9 +7,9 @@ from typing import List, Tuple
 import numpy as np
 
 import minitorch
-from minitorch.data import DataLoaders
-from minitorch.layers import BatchNorm1d, Linear, ReLU, Sequential
-from minitorch.losses import cross_entropy
+from minitorch.layers.losses import cross_entropy
+from minitorch.layers.modules import BatchNorm1d, Linear, ReLU, Sequential
+from minitorch.learner.data import DataLoaders
 
 
 def blobs(n_train: int = 96, n_valid: int = 40, n_classes: int = 3, seed: int = 0) -> Tuple[np.ndarray, ...]:
@@ -50,8 +50,8 @@ def body_head_splitter(model: Sequential) -> List[list]:
 
 def learner(model=None, dls=None, cbs=None, **kwargs) -> minitorch.learner.Learner:
     """A quiet Learner over the blobs: no default progress output, results not printed."""
-    from minitorch.learner import Learner
-    from minitorch.progress import ProgressCallback
+    from minitorch.learner.callback.progress import ProgressCallback
+    from minitorch.learner.learner import Learner
 
     learn = Learner(dls or blob_dls(), model if model is not None else mlp(),
                     loss_func=cross_entropy, **kwargs)

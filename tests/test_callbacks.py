@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from learner_helpers import blob_dls, learner, mlp, weights
 
-from minitorch.callbacks import (
+from minitorch.learner.callback.core import (
     Callback,
     CancelBatchException,
     CancelEpochException,
@@ -18,7 +18,7 @@ from minitorch.callbacks import (
     GradientAccumulation,
     SaveModelCallback,
 )
-from minitorch.data import DataLoaders
+from minitorch.learner.data import DataLoaders
 from minitorch.optim import SGD
 
 
@@ -188,7 +188,7 @@ def test_tracker_rejects_unknown_monitor():
 
 
 def test_save_model_callback_keeps_best(tmp_path, capsys):
-    from minitorch.metrics import accuracy
+    from minitorch.learner.metrics import accuracy
 
     learn = learner(path=tmp_path, metrics=accuracy, lr=1e-2,
                     cbs=SaveModelCallback(monitor="accuracy", fname="best"))
@@ -213,7 +213,7 @@ def test_save_model_every_epoch(tmp_path):
 
 
 def test_csv_logger(tmp_path):
-    from minitorch.metrics import accuracy
+    from minitorch.learner.metrics import accuracy
 
     learn = learner(path=tmp_path, metrics=accuracy)
     logger = CSVLogger()
@@ -227,9 +227,9 @@ def test_csv_logger(tmp_path):
 
 
 def test_progress_table_in_a_log(capsys):
-    from minitorch.learner import Learner
-    from minitorch.losses import cross_entropy
-    from minitorch.metrics import accuracy
+    from minitorch.layers.losses import cross_entropy
+    from minitorch.learner.learner import Learner
+    from minitorch.learner.metrics import accuracy
 
     learn = Learner(blob_dls(), mlp(), loss_func=cross_entropy, metrics=accuracy)
     learn.fit(2)
@@ -240,7 +240,7 @@ def test_progress_table_in_a_log(capsys):
 
 
 def test_progress_bars_in_a_terminal(capsys):
-    from minitorch.progress import ProgressCallback
+    from minitorch.learner.callback.progress import ProgressCallback
 
     learn = learner(cbs=ProgressCallback(mode="terminal"))
     learn.logger = print
@@ -251,7 +251,7 @@ def test_progress_bars_in_a_terminal(capsys):
 
 
 def test_progress_html_table_in_a_notebook(monkeypatch):
-    from minitorch import progress
+    from minitorch.learner.callback import progress
 
     shown = []
 
@@ -291,7 +291,7 @@ def test_show_graph_callback_draws_the_losses(tmp_path):
     import matplotlib
 
     matplotlib.use("Agg")
-    from minitorch.progress import ShowGraphCallback
+    from minitorch.learner.callback.progress import ShowGraphCallback
 
     graph = ShowGraphCallback()
     learn = learner()

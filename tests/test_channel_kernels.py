@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 
 import minitorch
-from minitorch import channel_kernels as ck
-from minitorch import fused
 from minitorch.backends import layer_backend
-from minitorch.data import to_tensor
+from minitorch.kernels import channel_kernels as ck
+from minitorch.layers import fused
+from minitorch.learner.data import to_tensor
 
 
 def t(a: np.ndarray) -> minitorch.Tensor:

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import minitorch
-from minitorch.data import ArrayDataset, DataLoader, DataLoaders, Dataset, to_tensor
+from minitorch.learner.data import ArrayDataset, DataLoader, DataLoaders, Dataset, to_tensor
 
 
 def make_arrays(n: int = 10):

@@ -1,12 +1,12 @@
-"""minitorch.features: features computed once, in evaluation mode, with every module's mode restored."""
+"""minitorch.learner.features: features computed once, in evaluation mode, with every module's mode restored."""
 
 from __future__ import annotations
 
 import numpy as np
 
 import minitorch
-from minitorch.features import compute_features, feature_learner
-from minitorch.losses import cross_entropy
+from minitorch.layers.losses import cross_entropy
+from minitorch.learner.features import compute_features, feature_learner
 
 
 def test_compute_features_runs_in_eval_mode_and_restores_each_modules_mode() -> None:

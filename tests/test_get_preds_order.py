@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from minitorch.data import ArrayDataset, DataLoader, DataLoaders
-from minitorch.predictions import data_set_order
+from minitorch.learner.data import ArrayDataset, DataLoader, DataLoaders
+from minitorch.learner.predictions import data_set_order
 from tests.learner_helpers import blobs, learner
 
 

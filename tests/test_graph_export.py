@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 
 import minitorch
-from minitorch.data import DataLoaders
-from minitorch.layers import Conv2d, Flatten, Linear, ReLU, Sequential
-from minitorch.learner import Learner
-from minitorch.losses import cross_entropy
+from minitorch.layers.losses import cross_entropy
+from minitorch.layers.modules import Conv2d, Flatten, Linear, ReLU, Sequential
+from minitorch.learner.data import DataLoaders
+from minitorch.learner.learner import Learner
 
 onnx = pytest.importorskip("onnx")
 ort = pytest.importorskip("onnxruntime")

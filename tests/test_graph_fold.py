@@ -8,9 +8,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import minitorch
-from minitorch import layers
-from minitorch.fused import as_array
 from minitorch.graph import FoldedBatchNorm, trace
+from minitorch.layers import modules as layers
+from minitorch.layers.fused import as_array
 from minitorch.module import Module
 
 

@@ -11,10 +11,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import minitorch
-from minitorch import layers
 from minitorch.graph import UnsupportedOpError
+from minitorch.layers import modules as layers
 from minitorch.module import Module
-from minitorch.train_mnist import MnistCNN
+from project.train_mnist import MnistCNN
 
 onnx = pytest.importorskip("onnx")
 ort = pytest.importorskip("onnxruntime")
@@ -77,7 +77,7 @@ def test_conv_variants_pools_and_clamp(tmp_path) -> None:
         layers.AdaptiveAvgPool2d(1), layers.Flatten(), layers.Linear(4, 2, dtype="float32"),
     )
     for m in (model[0], model[1]):
-        minitorch.fused.as_array(m.bn.running_var)[...] = np.linspace(0.5, 2.0, 6)
+        minitorch.layers.fused.as_array(m.bn.running_var)[...] = np.linspace(0.5, 2.0, 6)
     proto = _check(model, _t(2, 3, 16, 16), tmp_path / "conv.onnx")
     conv = next(n for n in proto.graph.node if n.op_type == "Conv")
     pads = next(a for a in conv.attribute if a.name == "pads").ints
@@ -99,8 +99,8 @@ def test_attention_layer_norm_and_embedding(tmp_path) -> None:
     table = _t(11, 8)
 
     def encoder(ids: minitorch.Tensor, mask: minitorch.Tensor) -> minitorch.Tensor:
-        x = minitorch.fused.embedding(ids, table)
-        return minitorch.fused.layer_norm(fused_attention(x, x, x, 2, mask) + x, (8,))
+        x = minitorch.layers.fused.embedding(ids, table)
+        return minitorch.layers.fused.layer_norm(fused_attention(x, x, x, 2, mask) + x, (8,))
 
     ids = minitorch.Tensor.from_numpy(np.array([[1, 2, 3], [4, 5, 0]], np.float32))
     mask = minitorch.Tensor.from_numpy(np.array([0, 0, -1e9], np.float32).reshape(1, 1, 1, 3).repeat(2, 0))

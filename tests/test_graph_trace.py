@@ -12,10 +12,11 @@ from hypothesis import given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
 import minitorch  # noqa: E402
-from minitorch import layers, nn  # noqa: E402
+from minitorch import nn  # noqa: E402
 from minitorch.graph import TraceError, trace  # noqa: E402
+from minitorch.layers import modules as layers
 from minitorch.module import Module  # noqa: E402
-from minitorch.train_mnist import MnistCNN  # noqa: E402
+from project.train_mnist import MnistCNN  # noqa: E402
 
 
 def _t(*shape: int, seed: int = 0) -> minitorch.Tensor:
@@ -32,8 +33,8 @@ def _conv_bn() -> layers.Sequential:
                               layers.ReLU6(), layers.MaxPool2d(2), layers.AdaptiveAvgPool2d(1), layers.Flatten(),
                               layers.Linear(4, 2, dtype="float32"))
     bn = model[1]
-    minitorch.fused.as_array(bn.running_mean)[...] = [0.1, -0.2, 0.3, 0.0]
-    minitorch.fused.as_array(bn.running_var)[...] = [1.5, 0.5, 2.0, 1.0]
+    minitorch.layers.fused.as_array(bn.running_mean)[...] = [0.1, -0.2, 0.3, 0.0]
+    minitorch.layers.fused.as_array(bn.running_var)[...] = [1.5, 0.5, 2.0, 1.0]
     model.eval()
     return model
 
@@ -95,8 +96,8 @@ def test_attention_layer_norm_gelu_and_loss_are_single_nodes() -> None:
     from text.models.attention import fused_attention
 
     def block(q: minitorch.Tensor, mask: minitorch.Tensor) -> minitorch.Tensor:
-        h = minitorch.fused.gelu(fused_attention(q, q, q, 2, mask))
-        return minitorch.fused.layer_norm(h, (4,))
+        h = minitorch.layers.fused.gelu(fused_attention(q, q, q, 2, mask))
+        return minitorch.layers.fused.layer_norm(h, (4,))
 
     graph = trace(block, _t(2, 3, 4), _t(2, 1, 1, 3))
     assert [n.op for n in graph.nodes] == ["Attention", "GELU", "LayerNorm"]

@@ -19,8 +19,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import minitorch
-from minitorch import Scalar, channel_kernels, fused
-from minitorch.jit import kernel
+from minitorch import Scalar
+from minitorch.kernels import channel_kernels
+from minitorch.kernels.jit import kernel
+from minitorch.layers import fused
 from minitorch.operators import EPS
 from minitorch.tensor import Tensor
 

@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 from learner_helpers import learner
 
-from minitorch.data import DataLoaders
-from minitorch.interpret import ClassificationInterpretation
-from minitorch.layers import Flatten, Linear, Sequential
+from minitorch.layers.modules import Flatten, Linear, Sequential
+from minitorch.learner.data import DataLoaders
+from minitorch.learner.interpret import ClassificationInterpretation
 
 matplotlib.use("Agg")
 

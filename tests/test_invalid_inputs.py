@@ -8,8 +8,9 @@ import numpy as np
 import pytest
 
 import minitorch
-from minitorch import layers, nn
-from minitorch.fused import batch_norm
+from minitorch import nn
+from minitorch.layers import modules as layers
+from minitorch.layers.fused import batch_norm
 from minitorch.tensor import Tensor
 
 

@@ -1,4 +1,4 @@
-"""The kernel cache of ``minitorch.jit``: it follows the sources kernels depend on,
+"""The kernel cache of ``minitorch.kernels.jit``: it follows the sources kernels depend on,
 and stays correct when several processes compile into it at once."""
 
 from __future__ import annotations
@@ -13,12 +13,12 @@ from typing import List
 import numba
 import pytest
 
-from minitorch import jit
+from minitorch.kernels import jit
 
 ROOT = Path(__file__).resolve().parents[1]
 
 KERNEL = """
-from minitorch.jit import kernel
+from minitorch.kernels.jit import kernel
 import helper
 
 @kernel(watch=(helper,))

@@ -10,10 +10,11 @@ import numpy as np
 import pytest
 
 import minitorch
-from minitorch import fused, layers
 from minitorch.backends import FastTensorBackend
 from minitorch.fast_conv import conv1d, conv2d
 from minitorch.grad_check import grad_check
+from minitorch.layers import fused
+from minitorch.layers import modules as layers
 from minitorch.tensor import Tensor
 
 B = FastTensorBackend

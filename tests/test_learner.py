@@ -14,8 +14,8 @@ from learner_helpers import (
     weights,
 )
 
-from minitorch.callbacks import Callback
-from minitorch.metrics import F1Score, accuracy, error_rate
+from minitorch.learner.callback.core import Callback
+from minitorch.learner.metrics import F1Score, accuracy, error_rate
 from minitorch.optim import SGD
 
 
@@ -42,7 +42,7 @@ def test_metrics_on_uneven_batches_match_the_whole_set():
     loss, acc, f1 = learn.validate()
     preds, targets = learn.get_preds()
     assert acc == pytest.approx(np.mean(preds.argmax(1) == targets))
-    from minitorch.losses import cross_entropy
+    from minitorch.layers.losses import cross_entropy
     from minitorch.tensor import Tensor
 
     _, _, xv, yv = blobs()
@@ -177,8 +177,8 @@ def test_fit_with_sgd_and_weight_decay():
 
 
 def test_default_loss_from_classes():
-    from minitorch.learner import Learner
-    from minitorch.losses import cross_entropy
+    from minitorch.layers.losses import cross_entropy
+    from minitorch.learner.learner import Learner
 
     learn = Learner(blob_dls(), mlp())
     assert learn.loss_func is cross_entropy

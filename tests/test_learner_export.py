@@ -13,8 +13,7 @@ import numpy as np
 import pytest
 from learner_helpers import blob_dls, blobs, body_head_model, learner
 
-from minitorch.arch import describe_model, model_from_description, register_model
-from minitorch.layers import (
+from minitorch.layers.modules import (
     BatchNorm2d,
     Conv2d,
     Flatten,
@@ -24,7 +23,8 @@ from minitorch.layers import (
     ReLU,
     Sequential,
 )
-from minitorch.metrics import accuracy
+from minitorch.learner.arch import describe_model, model_from_description, register_model
+from minitorch.learner.metrics import accuracy
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -32,7 +32,7 @@ PREDICT = textwrap.dedent("""
     import json, sys
     import numpy as np
     {imports}
-    from minitorch.learner_io import load_learner
+    from minitorch.learner.load import load_learner
     learn = load_learner(sys.argv[1])
     x = np.load(sys.argv[2])
     out = [learn.predict(row)[2].tolist() for row in x]
@@ -66,7 +66,7 @@ def test_export_and_load_learner_in_a_fresh_process(tmp_path):
 
 
 MODELS = textwrap.dedent('''
-    from minitorch.arch import register_model
+    from minitorch.learner.arch import register_model
     from minitorch.layers import Linear, ReLU
     from minitorch.module import Module
 
@@ -102,7 +102,7 @@ def test_export_a_registered_custom_model(tmp_path):
         # Without importing the module that registers the builder, the error says which to import.
         np.save(tmp_path / "x.npy", x)
         (tmp_path / "bare.py").write_text(
-            "import sys\nfrom minitorch.learner_io import load_learner\nload_learner(sys.argv[1])\n")
+            "import sys\nfrom minitorch.learner.load import load_learner\nload_learner(sys.argv[1])\n")
         done = subprocess.run([sys.executable, str(tmp_path / "bare.py"), str(path)], capture_output=True,
                               text=True, env=dict(os.environ, PYTHONPATH=str(ROOT)), timeout=120)
         assert done.returncode != 0 and "my_models" in done.stderr
@@ -154,7 +154,7 @@ def test_register_model_rejects_classes_and_non_json_config():
 
 
 def test_load_learner_rejects_a_checkpoint(tmp_path):
-    from minitorch.learner_io import load_learner
+    from minitorch.learner.load import load_learner
 
     learn = learner(path=tmp_path, dls=blob_dls())
     path = learn.save("ckpt")
@@ -210,7 +210,7 @@ def _set_first_layer(arch_json: str, **config) -> str:
 )
 def test_damaged_export_names_the_file_and_field(tmp_path, changes, message):
     from minitorch.io.errors import CheckpointError
-    from minitorch.learner_io import load_learner
+    from minitorch.learner.load import load_learner
 
     path = _tampered(tmp_path, **changes)
     with pytest.raises(CheckpointError, match=message) as info:
@@ -222,7 +222,7 @@ def test_forged_huge_layer_is_refused_before_it_is_built(tmp_path):
     import tracemalloc
 
     from minitorch.io.errors import CheckpointError
-    from minitorch.learner_io import load_learner
+    from minitorch.learner.load import load_learner
 
     # The report: Linear(15000, 15000) allocated 2.7 GB before the shape check. 4000 x 4000
     # float64 (128 MB) shows the same without straining the test machine.

@@ -7,10 +7,10 @@ import math
 import numpy as np
 import pytest
 
-from minitorch.callbacks import Callback
-from minitorch.data import ArrayDataset, DataLoader, DataLoaders
-from minitorch.guards import NanGuardCallback, NonFiniteError
-from minitorch.losses import cross_entropy
+from minitorch.layers.losses import cross_entropy
+from minitorch.learner.callback.core import Callback
+from minitorch.learner.callback.guards import NanGuardCallback, NonFiniteError
+from minitorch.learner.data import ArrayDataset, DataLoader, DataLoaders
 from tests.learner_helpers import blob_dls, blobs, learner, weights
 
 BAD_LRS = [math.nan, math.inf, -math.inf, 0.0, -1e-3, slice(math.nan, 1e-3), slice(None, math.inf),
@@ -138,7 +138,7 @@ def test_lr_find_still_stops_itself_on_divergence_and_keeps_the_guard() -> None:
 
 
 def test_the_guard_is_a_default_callback() -> None:
-    from minitorch.learner import Learner
+    from minitorch.learner.learner import Learner
 
     learn = Learner(blob_dls(), learner().model, loss_func=cross_entropy)
     assert isinstance(learn.nan_guard, NanGuardCallback)

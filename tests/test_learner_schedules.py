@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from learner_helpers import blob_dls, body_head_model, body_head_splitter, learner, weights
 
-from minitorch.lr_finder import minimum, steep, valley
+from minitorch.learner.lr_finder import minimum, steep, valley
 from minitorch.optim import SGD
 
 
@@ -56,7 +56,7 @@ def test_one_cycle_discriminative_peaks():
     learn = learner(model=body_head_model(), splitter=body_head_splitter)
     seen = []
 
-    from minitorch.callbacks import Callback
+    from minitorch.learner.callback.core import Callback
 
     class Lrs(Callback):
         order = 70  # after the scheduler
@@ -71,7 +71,7 @@ def test_one_cycle_discriminative_peaks():
 
 
 def test_fit_spreads_slice_geometrically_over_three_groups():
-    from minitorch.layers import Linear, ReLU, Sequential
+    from minitorch.layers.modules import Linear, ReLU, Sequential
 
     model = Sequential(Linear(2, 4), ReLU(), Linear(4, 4), ReLU(), Linear(4, 3))
     learn = learner(model=model, splitter=lambda m: [m[0].parameters(), m[2].parameters(), m[4].parameters()])

@@ -6,9 +6,10 @@ import numpy as np
 import pytest
 
 import minitorch
-from minitorch import losses, nn
+from minitorch import nn
 from minitorch.backends import FastTensorBackend
 from minitorch.grad_check import grad_check
+from minitorch.layers import losses
 from tests.test_layers import check_all_grads, rand, t
 
 

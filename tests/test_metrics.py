@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import minitorch
-from minitorch.metrics import (
+from minitorch.learner.metrics import (
     AvgMetric,
     F1Score,
     Precision,

@@ -6,8 +6,9 @@ import numpy as np
 import pytest
 
 import minitorch
-from minitorch import layers, optim
+from minitorch import optim
 from minitorch.backends import FastTensorBackend
+from minitorch.layers import modules as layers
 from minitorch.module import Parameter
 
 

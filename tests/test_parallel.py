@@ -1,11 +1,11 @@
-"""minitorch.parallel: the thread pool and the BLAS products that share it."""
+"""minitorch.kernels.parallel: the thread pool and the BLAS products that share it."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from minitorch import parallel
+from minitorch.kernels import parallel
 
 
 @pytest.mark.parametrize("shape", [(3, 4, 5), (700, 300, 200), (1, 2000, 600)])

@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from minitorch import progress
-from minitorch.data import ArrayDataset, DataLoader
-from minitorch.features import compute_features
-from minitorch.layers import Linear
+from minitorch.layers.modules import Linear
+from minitorch.learner.callback import progress
+from minitorch.learner.data import ArrayDataset, DataLoader
+from minitorch.learner.features import compute_features
 from tests.learner_helpers import learner
 
 

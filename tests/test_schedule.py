@@ -4,7 +4,7 @@ import math
 
 import pytest
 
-from minitorch.schedule import (
+from minitorch.learner.callback.schedule import (
     combine_scheds,
     combined_cos,
     one_cycle_lr,

@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 
 from minitorch import Conv2d, Flatten, Linear, ReLU, Sequential
-from minitorch.data import DataLoaders
-from minitorch.init import data_seed, set_seed
+from minitorch.layers.init import data_seed, set_seed
+from minitorch.learner.data import DataLoaders
 from vision.learner import vision_learner
 
 

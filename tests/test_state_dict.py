@@ -8,8 +8,10 @@ import numpy as np
 import pytest
 
 import minitorch
-from minitorch import fused, layers, optim
+from minitorch import optim
 from minitorch.backends import FastTensorBackend as B
+from minitorch.layers import fused
+from minitorch.layers import modules as layers
 
 
 def model() -> layers.Sequential:

@@ -7,8 +7,8 @@ import pytest
 
 import minitorch
 from minitorch.tensor_functions import tensor
-from minitorch.train_scalar import ScalarTrain
-from minitorch.train_tensor import Linear, Network, TensorTrain
+from project.train_scalar import ScalarTrain
+from project.train_tensor import Linear, Network, TensorTrain
 
 
 @pytest.mark.task2_5

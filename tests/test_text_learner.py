@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import minitorch
-from minitorch.freeze import requires_grad
+from minitorch.learner.freeze import requires_grad
 from text import TextDataLoaders
 from text.learner import TextClassifier, text_classifier_learner, text_head, text_head_learner
 

@@ -8,8 +8,8 @@ import pytest
 import minitorch
 from minitorch.backends import FastTensorBackend
 from minitorch.tensor_ops import SimpleBackend
-from minitorch.train_fast import FastTrain, to_backend
-from minitorch.train_tensor import Network
+from project.train_fast import FastTrain, to_backend
+from project.train_tensor import Network
 
 
 @pytest.mark.task3_5

@@ -7,10 +7,10 @@ import random
 import numpy as np
 import pytest
 
-from minitorch.train_mnist import MnistCNN, images_to_tensor, predict, train
-from minitorch.train_sentiment import SentenceCNN, Vocabulary, pad
-from minitorch.train_sentiment import predict as predict_sentences
-from minitorch.train_sentiment import train as train_sentences
+from project.train_mnist import MnistCNN, images_to_tensor, predict, train
+from project.train_sentiment import SentenceCNN, Vocabulary, pad
+from project.train_sentiment import predict as predict_sentences
+from project.train_sentiment import train as train_sentences
 from tests.test_keras import shared_mnist
 from tests.test_layers import conv2d_reference
 

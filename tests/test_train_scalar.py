@@ -5,7 +5,7 @@ import random
 import pytest
 
 import minitorch
-from minitorch.train_scalar import Linear, ScalarTrain
+from project.train_scalar import Linear, ScalarTrain
 
 
 @pytest.mark.task1_5

@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 from minitorch.backends import layer_backend
-from minitorch.data import to_tensor
 from minitorch.io import compare_state_dicts, load_checkpoint, rename_keys
+from minitorch.learner.data import to_tensor
 from vision.models.efficientnet_lite import (
     LUKEMELAS_RENAMES,
     efficientnet_lite0,

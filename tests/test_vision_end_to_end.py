@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from minitorch.metrics import accuracy
+from minitorch.learner.metrics import accuracy
 from vision import (
     ImageDataLoaders,
     ImageReadError,

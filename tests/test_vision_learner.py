@@ -11,9 +11,9 @@ from PIL import Image
 
 import minitorch
 from minitorch import BatchNorm1d, Dropout, Flatten, Linear, ReLU
-from minitorch.freeze import requires_grad
 from minitorch.io import load_checkpoint, rename_keys
-from minitorch.metrics import accuracy
+from minitorch.learner.freeze import requires_grad
+from minitorch.learner.metrics import accuracy
 from vision import ImageDataLoaders, Normalize, Resize, inception_stats
 from vision.head import AdaptiveConcatPool2d, create_head
 from vision.learner import body_head_splitter, head_learner, vision_learner

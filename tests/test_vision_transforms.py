@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from minitorch.arch import build_transform, transform_spec
+from minitorch.learner.arch import build_transform, transform_spec
 from vision.transforms import (
     Brightness,
     CenterCrop,

@@ -433,7 +433,7 @@ def logits_of(model: minitorch.Module, paths: List[Path], entry: zoo.ZooEntry, b
         x, ok, failures = zoo.load_image_batch(paths[start:start + batch], entry)
         assert not failures, failures
         with minitorch.no_grad():
-            out.append(model(minitorch.data.to_tensor(x, np.float32, minitorch.layer_backend())).to_numpy())
+            out.append(model(minitorch.learner.data.to_tensor(x, np.float32, minitorch.layer_backend())).to_numpy())
     return np.concatenate(out)
 
 

@@ -5,7 +5,7 @@
   ``sentence_embeddings``);
 - ``data``: ``TextDataLoaders.from_csv / from_df / from_folder / from_lists / from_splits``;
 - ``learner``: ``text_classifier_learner`` and feature extraction (``text_head_learner``);
-- ``sst2``: ``python -m text.sst2`` reproduces the README's SST-2 figures.
+- ``python -m project.sst2`` (a run script outside the package) reproduces the README's SST-2 figures.
 """
 
 # --- tokenizer (text/tokenizer.py) --- BEGIN

@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING, Any, List, Optional, Tuple, Union
 
 import numpy as np
 
-from minitorch.data import DataLoader, DataLoaders, Dataset
+from minitorch.learner.data import DataLoader, DataLoaders, Dataset
 from text import tables
 from text.tables import flags, plain, read_table, read_text_folder, require_column
 from text.tokenizer import WordPieceTokenizer, minilm_tokenizer

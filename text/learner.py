@@ -23,10 +23,10 @@ from typing import Any, Callable, List, Optional, Sequence, Tuple
 import numpy as np
 
 from minitorch import Dropout, Learner, Linear, Module, ReLU, Sequential, no_grad, register_model
-from minitorch.features import compute_features, feature_learner
-from minitorch.freeze import trainable_params
-from minitorch.init import data_seed, set_seed
-from minitorch.metrics import accuracy
+from minitorch.layers.init import data_seed, set_seed
+from minitorch.learner.features import compute_features, feature_learner
+from minitorch.learner.freeze import trainable_params
+from minitorch.learner.metrics import accuracy
 from minitorch.optim import AdamW
 from minitorch.tensor import Tensor
 
@@ -144,7 +144,7 @@ def text_classifier_learner(
         metrics, opt_func, lr, wd: as for ``Learner``; AdamW with weight
             decay 0.01 is the usual transformer fine-tuning setup.
         lin_ftrs, ps: the head (see :func:`text_head`).
-        seed: seeds the head's initialisation and dropout (``minitorch.init.set_seed``);
+        seed: seeds the head's initialisation and dropout (``minitorch.layers.init.set_seed``);
             default: the loaders' seed, so a seeded run repeats exactly.
         **kwargs: passed to ``Learner`` (``cbs``, ``path``, ...).
 

@@ -29,7 +29,7 @@ from typing import Any, Callable, Iterator, List, Optional, Sequence, Tuple, Uni
 import numpy as np
 from PIL import Image
 
-from minitorch.data import Batch, DataLoader, DataLoaders, Dataset
+from minitorch.learner.data import Batch, DataLoader, DataLoaders, Dataset
 
 from .transforms import Normalize, Resize, open_image, to_rgb
 

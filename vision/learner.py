@@ -25,11 +25,11 @@ import numpy as np
 
 from minitorch import Learner, Module, Sequential, no_grad, register_model
 from minitorch.backends import layer_backend
-from minitorch.data import DataLoaders, to_tensor
-from minitorch.features import compute_features, feature_learner
-from minitorch.freeze import trainable_params
-from minitorch.init import data_seed, set_seed
-from minitorch.metrics import error_rate
+from minitorch.layers.init import data_seed, set_seed
+from minitorch.learner.data import DataLoaders, to_tensor
+from minitorch.learner.features import compute_features, feature_learner
+from minitorch.learner.freeze import trainable_params
+from minitorch.learner.metrics import error_rate
 from minitorch.optim import Adam
 
 from .head import create_head
@@ -137,7 +137,7 @@ def vision_learner(
         splitter: parameter groups (default ``[body, head]``).
         concat_pool, lin_ftrs, ps, first_bn, bn_final: the head (see ``create_head``).
         cut: where to cut the body (see :func:`cut_body`).
-        seed: seeds the head's initialisation and dropout (``minitorch.init.set_seed``);
+        seed: seeds the head's initialisation and dropout (``minitorch.layers.init.set_seed``);
             default: the loaders' seed, so a seeded run repeats exactly.
         Others: as for ``Learner``.
 

@@ -31,7 +31,7 @@ from typing import Any, List, Optional, Sequence, Tuple, Union
 import numpy as np
 from PIL import Image, ImageOps
 
-from minitorch.arch import SPEC_ATTR, register_transform
+from minitorch.learner.arch import SPEC_ATTR, register_transform
 
 SizeLike = Union[int, Tuple[int, int]]
 Stats = Tuple[Sequence[float], Sequence[float]]

@@ -45,9 +45,9 @@ from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union
 import numpy as np
 
 import minitorch
-from minitorch.data import to_tensor
 from minitorch.io import compare_state_dicts, extract_member, hub, load_checkpoint, rename_keys
 from minitorch.io.hub import ChecksumError, DownloadError
+from minitorch.learner.data import to_tensor
 from vision.transforms import (
     CenterCrop,
     ImageReadError,

@@ -23,8 +23,8 @@ from typing import Any, Dict, Optional, Tuple
 
 import numpy as np
 
-from ..fused import as_array, clamp
-from ..layers import _BatchNorm, _ConvNd
+from ..layers.fused import as_array, clamp
+from ..layers.modules import _BatchNorm, _ConvNd
 from ..module import Module, Parameter
 from ..tensor import Tensor
 from ..tensor_data import TensorData

@@ -39,6 +39,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+__all__ = ["ArchiveError", "UnsafeArchiveError", "check", "extract", "extract_member"]
+
 
 class ArchiveError(ValueError):
     """An archive that cannot be unpacked (truncated, corrupt); the message names the file."""

@@ -35,6 +35,8 @@ from .errors import CheckpointError
 from .safetensors import load_safetensors
 from .torch_format import LEGACY_PREFIX, ZIP_ERRORS, ZIP_MAGIC, load_torch
 
+__all__ = ["detect_format", "load_npz", "load_checkpoint", "find_state_dict"]
+
 FORMATS = ("torch-zip", "torch-legacy", "safetensors", "npz")
 STATE_DICT_KEYS = ("state_dict", "model_state_dict", "model")
 

@@ -35,6 +35,8 @@ from __future__ import annotations
 
 import numpy as np
 
+__all__ = ["itemsize", "absurd_shape", "stored_dtype", "bfloat16_to_float32", "decode"]
+
 # our name -> (numpy dtype of the stored bytes, without byte order; itemsize)
 _STORED: dict[str, tuple[str, int]] = {
     "float64": ("f8", 8),

@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import os
 
+__all__ = ["CheckpointError", "UnsafeCheckpointError"]
+
 
 class CheckpointError(ValueError):
     """A weight file cannot be read; the message names the file and the problem.

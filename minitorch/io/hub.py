@@ -52,6 +52,19 @@ import requests
 import urllib3
 from tqdm.auto import tqdm
 
+__all__ = [
+    "DownloadError",
+    "ChecksumError",
+    "cache_dir",
+    "offline",
+    "mirror",
+    "max_download_size",
+    "file_digest",
+    "content_digest",
+    "check_file",
+    "download",
+]
+
 ENV_HOME = "MINITORCH_HOME"
 ENV_OFFLINE = "MINITORCH_OFFLINE"
 ENV_MIRROR = "MINITORCH_MIRROR"

@@ -62,6 +62,18 @@ from typing import IO, Any, NoReturn
 from .dtypes import TORCH_STORAGE_DTYPES, itemsize
 from .errors import CheckpointError, UnsafeCheckpointError
 
+__all__ = [
+    "TorchDType",
+    "StorageType",
+    "StorageRef",
+    "TensorRef",
+    "SafeUnpickler",
+    "scan_pickle",
+    "load_pickle",
+    "decode_ascii",
+    "StorageTable",
+]
+
 
 class _Refused(Exception):
     """Raised by a stand-in when the pickle tries to modify it; becomes UnsafeCheckpointError."""

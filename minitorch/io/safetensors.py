@@ -45,6 +45,13 @@ import numpy as np
 from .dtypes import SAFETENSORS_DTYPES, absurd_shape, decode, itemsize, stored_dtype
 from .errors import CheckpointError
 
+__all__ = [
+    "read_safetensors_header",
+    "load_safetensors",
+    "load_safetensors_metadata",
+    "save_safetensors",
+]
+
 MAX_HEADER_BYTES = 100_000_000  # the reference implementation's limit
 METADATA_KEY = "__metadata__"
 

@@ -34,6 +34,14 @@ from typing import Any, TypeVar
 
 import numpy as np
 
+__all__ = [
+    "rename_keys",
+    "strip_prefix",
+    "transpose_keys",
+    "StateDictReport",
+    "compare_state_dicts",
+]
+
 T = TypeVar("T")
 
 RenameRule = tuple[str, str]

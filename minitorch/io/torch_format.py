@@ -65,6 +65,8 @@ from .dtypes import absurd_shape, decode, itemsize, stored_dtype
 from .errors import CheckpointError
 from .safe_unpickler import StorageTable, TensorRef, decode_ascii, load_pickle
 
+__all__ = ["load_torch", "tensor_from_storage"]
+
 LEGACY_MAGIC_NUMBER = 0x1950A86A20F9469CFC6C
 LEGACY_PROTOCOL_VERSION = 1001
 ZIP_MAGIC = b"PK\x03\x04"

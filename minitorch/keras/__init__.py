@@ -17,7 +17,7 @@
 It is a thin layer, not a second framework: ``keras.Sequential`` is a
 ``minitorch.Module``, each Keras layer wraps a ``minitorch.layers`` module,
 and ``compile`` picks a ``minitorch.optim`` optimizer and a
-``minitorch.losses`` loss. Data are numpy arrays; computation is float32.
+``minitorch.layers.losses`` loss. Data are numpy arrays; computation is float32.
 """
 
 from . import backend, layers, losses, optimizers

@@ -15,13 +15,15 @@ from typing import Any, Dict, List, Optional, Sequence
 
 import numpy as np
 
-from ..callbacks import Callback, CancelFitException, TrainEvalCallback
-from ..data import ArrayDataset, DataLoader, DataLoaders
-from ..learner import Learner
+from ..learner.callback.core import Callback, CancelFitException, TrainEvalCallback
+from ..learner.data import ArrayDataset, DataLoader, DataLoaders
+from ..learner.learner import Learner
 from ..module import Module
 from ..tensor import Tensor
 from . import losses
 from .progbar import Progbar
+
+__all__ = ["History", "KerasLogger", "fit_on_learner"]
 
 
 class History:

@@ -16,9 +16,10 @@ from typing import Any, Callable, Dict, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
-from .. import fused, init, nn
-from .. import layers as mt
+from .. import nn
 from ..backends import layer_backend
+from ..layers import fused, init
+from ..layers import modules as mt
 from ..module import Module
 from ..tensor import Tensor
 

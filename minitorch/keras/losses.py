@@ -6,7 +6,7 @@ probability that has rounded to 0 gives ``-inf``, so Keras notices the
 final activation and computes the loss from the scores before it (the
 *logits*). This module does the same: :class:`LossSpec.fuses` says when the
 model should hand over logits, and :func:`compute` then uses the fused
-``minitorch.losses.cross_entropy`` (or the log-sum-exp form of binary
+``minitorch.layers.losses.cross_entropy`` (or the log-sum-exp form of binary
 cross-entropy). ``from_logits=True`` means the model already outputs logits.
 """
 
@@ -17,9 +17,20 @@ from typing import Any, Union
 
 import numpy as np
 
-from .. import losses as L
-from ..fused import from_array
+from ..layers import losses as L
+from ..layers.fused import from_array
 from ..tensor import Tensor
+
+__all__ = [
+    "LossSpec",
+    "SparseCategoricalCrossentropy",
+    "CategoricalCrossentropy",
+    "BinaryCrossentropy",
+    "MeanSquaredError",
+    "get",
+    "compute",
+    "accuracy",
+]
 
 EPSILON = 1e-7  # Keras clips probabilities to [eps, 1 - eps] before a log
 

@@ -25,6 +25,8 @@ from .layers import DTYPE, InputLayer, Layer, unique_name
 from .progbar import Progbar
 from .summary import summary_text
 
+__all__ = ["Sequential"]
+
 ArrayLike = Any
 
 

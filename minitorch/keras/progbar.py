@@ -15,6 +15,8 @@ import sys
 import time
 from typing import Dict, Optional, TextIO
 
+__all__ = ["format_bar", "format_time_per_step", "format_values", "Progbar"]
+
 WIDTH = 30  # characters between the brackets
 
 

@@ -22,6 +22,8 @@ from __future__ import annotations
 
 from typing import Any, List, Sequence, Tuple
 
+__all__ = ["count_params", "summary_text"]
+
 LINE = 65
 COLUMNS = (29, 55, 65)  # Keras' positions 0.45, 0.85, 1.0 of the line
 

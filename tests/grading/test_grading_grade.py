@@ -12,11 +12,11 @@ import sys
 from pathlib import Path
 from typing import Dict, List
 
-import minitorch.grading
-from minitorch.grading.grade import earned, format_table
-from minitorch.grading.results import RESULTS_ENV, Tally
+import tools.grading
+from tools.grading.grade import earned, format_table
+from tools.grading.results import RESULTS_ENV, Tally
 
-PROJECT_ROOT = Path(minitorch.grading.__file__).resolve().parents[2]
+PROJECT_ROOT = Path(tools.grading.__file__).resolve().parents[2]
 BEGIN = "# BEGIN " + "SOLUTION"  # in pieces: this file must hold no real markers
 END = "# END " + "SOLUTION"
 
@@ -80,10 +80,7 @@ def make_project(root: Path, halve_body: str = "return x / 2") -> Path:
     }.items():
         (root / name).parent.mkdir(parents=True, exist_ok=True)
         (root / name).write_text(text)
-    grading = PROJECT_ROOT / "minitorch" / "grading"
-    shutil.copytree(
-        grading, root / "minitorch" / "grading", ignore=shutil.ignore_patterns("__pycache__")
-    )
+    shutil.copytree(PROJECT_ROOT / "tools", root / "tools", ignore=shutil.ignore_patterns("__pycache__"))
     return root
 
 
@@ -113,7 +110,7 @@ def test_earned_and_table() -> None:
     assert rows["Task 0.3"] == ["Higher-order functions", "1", "0", "1", "10/10"]
     assert rows["Task 0.4"] == ["Modules", "0", "0", "2", "not graded here (all skipped)"]
     assert rows["Task 0.2"][-4:] == ["-", "-", "-", "no tests"]
-    assert "not in minitorch/grading/tasks.py" in table
+    assert "not in tools/grading/tasks.py" in table
     # Task 0.4's points are out of reach here, so they leave the total it is out of.
     assert table.splitlines()[-1].split() == ["total", "4", "1", "3", "16.7/20"]
 
@@ -122,7 +119,7 @@ def test_results_plugin_tallies_per_task(tmp_path: Path) -> None:
     root = make_project(tmp_path, halve_body="return x")  # a wrong solution
     report = tmp_path / "results.json"
     done = run(
-        ["-m", "pytest", "-p", "minitorch.grading.results", "-p", "no:cacheprovider"],
+        ["-m", "pytest", "-p", "tools.grading.results", "-p", "no:cacheprovider"],
         root,
         **{RESULTS_ENV: str(report)},
     )
@@ -135,27 +132,27 @@ def test_results_plugin_tallies_per_task(tmp_path: Path) -> None:
 
 def test_grade_prints_table_and_exit_status(tmp_path: Path) -> None:
     root = make_project(tmp_path)
-    done = run(["-m", "minitorch.grading.grade", "--root", str(root)], root)
+    done = run(["-m", "tools.grading.grade", "--root", str(root)], root)
     assert done.returncode == 0, done.stdout  # test_unmarked fails, but it is not graded
     assert "test_double" not in done.stdout  # quiet: only the table
     rows = {line[:8]: line.split() for line in done.stdout.splitlines()}
     assert rows["Task 0.1"][-4:] == ["3", "0", "0", "10/10"]
     assert rows["Task 0.2"][-4:] == ["1", "0", "1", "10/10"]
     (root / "minitorch/ops.py").write_text(ops("return x"))
-    done = run(["-m", "minitorch.grading.grade", "--root", str(root)], root)
+    done = run(["-m", "tools.grading.grade", "--root", str(root)], root)
     assert done.returncode == 1
     rows = {line[:8]: line.split() for line in done.stdout.splitlines()}
     assert rows["Task 0.2"][-4:] == ["0", "1", "1", "0/10"]
-    detail = run(["-m", "minitorch.grading.grade", "--root", str(root), "--task", "0.2"], root)
+    detail = run(["-m", "tools.grading.grade", "--root", str(root), "--task", "0.2"], root)
     assert "test_halve" in detail.stdout and "assert 4 == 2" in detail.stdout
     assert "Task 0.1" not in detail.stdout  # one task, explained
-    bad = run(["-m", "minitorch.grading.grade", "--task", "zero"], root)
+    bad = run(["-m", "tools.grading.grade", "--task", "zero"], root)
     assert bad.returncode == 2 and "task" in bad.stderr
 
 
 def test_check_proves_stubs_fail_and_solutions_pass(tmp_path: Path) -> None:
     root = make_project(tmp_path)
-    done = run(["-m", "minitorch.grading.check", "--root", str(root)], root)
+    done = run(["-m", "tools.grading.check", "--root", str(root)], root)
     assert done.returncode == 0, done.stdout
     assert "0/3 pass, good" in done.stdout  # Task 0.1: every test fails once stripped
     assert not (root / ".grading").exists()
@@ -165,7 +162,7 @@ def test_check_finds_free_points(tmp_path: Path) -> None:
     root = make_project(tmp_path)
     # One Task 0.1 test ignores the solution: stripping the task leaves it passing.
     (root / "tests/test_ops.py").write_text(TESTS.replace("assert double(2) == 4", "pass"))
-    done = run(["-m", "minitorch.grading.check", "--root", str(root)], root)
+    done = run(["-m", "tools.grading.check", "--root", str(root)], root)
     assert done.returncode == 1, done.stdout
     assert "with task0_1 stripped, 1 of its 3 tests that ran still pass: free points" in done.stdout
 
@@ -173,7 +170,7 @@ def test_check_finds_free_points(tmp_path: Path) -> None:
 def test_check_requires_a_docstring_on_every_stub(tmp_path: Path) -> None:
     root = make_project(tmp_path)
     (root / "minitorch/ops.py").write_text(ops("return x / 2").replace('    """Halve."""\n', ""))
-    done = run(["-m", "minitorch.grading.check", "--root", str(root)], root)
+    done = run(["-m", "tools.grading.check", "--root", str(root)], root)
     assert done.returncode == 1
     assert "minitorch/ops.py:halve holds a solution but has no docstring" in done.stdout
 
@@ -186,7 +183,7 @@ def test_check_tries_pass_answers_for_tasks_solved_in_tests(tmp_path: Path) -> N
         "@pytest.mark.task0_3\ndef test_property_is_strict():\n    student_property()\n"
     )
     (root / "tests/test_ops.py").write_text(lazy_tests)
-    done = run(["-m", "minitorch.grading.check", "--root", str(root)], root)
+    done = run(["-m", "tools.grading.check", "--root", str(root)], root)
     # With `pass` as the answer the graded test passes: the check must say so.
     assert done.returncode == 1, done.stdout
     assert "with task0_3 (pass) stripped, 1 of its 1 tests that ran still pass" in done.stdout

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from minitorch.grading import notebook
+from tools.grading import notebook
 
 IPython = pytest.importorskip("IPython")
 from IPython.core.interactiveshell import InteractiveShell  # noqa: E402
@@ -100,14 +100,14 @@ def test_failure_lines_are_short_and_distinct() -> None:
 
 
 def test_unfinished_tasks_reads_the_stubs(tmp_path, capsys) -> None:
-    from minitorch.grading import stubs
+    from tools.grading import stubs
 
     (tmp_path / "ops.py").write_text(
         'def f():\n    raise NotImplementedError("Task 1.2: implement f")\n'
         "def g():\n    raise NotImplementedError('Task 0.1: implement g')\n"
         'def h():\n    raise NotImplementedError("abstract")\n'
     )
-    assert stubs.unfinished_tasks(package=tmp_path) == ["task0_1", "task1_2"]
-    assert stubs.unfinished_tasks(["task1_2", "task3_1"], package=tmp_path) == ["task1_2"]
+    assert stubs.unfinished_tasks(sources=[tmp_path]) == ["task0_1", "task1_2"]
+    assert stubs.unfinished_tasks(["task1_2", "task3_1"], sources=[tmp_path]) == ["task1_2"]
     assert stubs.unfinished_tasks() == []  # the reference edition has no stubs
     assert stubs.require_tasks(["task0_1"], "make demo")

@@ -1,13 +1,13 @@
-"""Tests for the student-release machinery (minitorch.grading.solutions / release)."""
+"""Tests for the student-release machinery (tools.grading.solutions / release)."""
 
 import textwrap
 from pathlib import Path
 
 import pytest
 
-from minitorch.grading.release import main, make_release
-from minitorch.grading.solutions import find_blocks, strip_solutions
-from minitorch.grading.tasks import TASKS, format_task
+from tools.grading.release import main, make_release
+from tools.grading.solutions import find_blocks, strip_solutions
+from tools.grading.tasks import TASKS, format_task
 
 # Spelled in pieces so that this file has no real marker lines of its own
 # (the release and the grading check scan every .py file, tests included).
@@ -265,15 +265,15 @@ def test_release_is_a_students_repository(tmp_path: Path) -> None:
         "# END MAINTAINER\n"
         "lessons:\n\tpython run_all.py\n"
     )
-    for name in ("minitorch/grading/check.py", "minitorch/grading/release.py",
-                 "minitorch/grading/grade.py", ".ci/run", "tests/grading/test_x.py"):
+    for name in ("tools/grading/check.py", "tools/grading/release.py",
+                 "tools/grading/grade.py", ".ci/run", "tests/grading/test_x.py"):
         (src / name).parent.mkdir(parents=True, exist_ok=True)
         (src / name).write_text("# tool\n")
     make_release(src, tmp_path / "out")
     out = tmp_path / "out"
     files = listing(out)
-    assert "minitorch/grading/grade.py" in files  # the student grades their own work
-    assert not {"minitorch/grading/check.py", "minitorch/grading/release.py", ".ci/run",
+    assert "tools/grading/grade.py" in files  # the student grades their own work
+    assert not {"tools/grading/check.py", "tools/grading/release.py", ".ci/run",
                 "tests/grading/test_x.py"} & files
     makefile = (out / "Makefile").read_text()
     assert "grade:" in makefile and "lessons:" in makefile and "student:" not in makefile

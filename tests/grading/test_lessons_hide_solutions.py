@@ -9,8 +9,8 @@ import json
 from pathlib import Path
 from typing import List, Set, Tuple
 
-from minitorch.grading.release import PROJECT_ROOT, project_files
-from minitorch.grading.solutions import find_blocks
+from tools.grading.release import PROJECT_ROOT, project_files
+from tools.grading.solutions import find_blocks
 
 
 def solution_blocks(root: Path) -> List[Tuple[str, Set[str]]]:

@@ -10,8 +10,8 @@ import textwrap
 from pathlib import Path
 from typing import List
 
-from minitorch.grading.release import PROJECT_ROOT, project_files
-from minitorch.grading.solutions import undocumented
+from tools.grading.release import PROJECT_ROOT, project_files
+from tools.grading.solutions import undocumented
 
 # Spelled in pieces so that this file has no marker lines of its own.
 BEGIN = "# BEGIN " + "SOLUTION"

@@ -36,7 +36,7 @@ import numpy as np
 
 from minitorch import nn
 from minitorch.autodiff import Context
-from minitorch.fused import as_array, from_array
+from minitorch.layers.fused import as_array, from_array
 from minitorch.recording import recorded_as
 from minitorch.tensor import Tensor
 from minitorch.tensor_functions import Function

@@ -38,8 +38,8 @@ from typing import Any, List, Mapping, Optional, Tuple, Union
 import numpy as np
 
 from minitorch.backends import layer_backend
-from minitorch.fused import as_array, from_array
-from minitorch.layers import GELU, Dropout, Embedding, LayerNorm, Linear, ModuleList
+from minitorch.layers.fused import as_array, from_array
+from minitorch.layers.modules import GELU, Dropout, Embedding, LayerNorm, Linear, ModuleList
 from minitorch.module import Module
 from minitorch.tensor import Tensor
 from minitorch.tensor_data import DTypeLike

@@ -1,0 +1,1 @@
+"""Maintainer and student tools that are not part of the installed library (see ``grading/``)."""
