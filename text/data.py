@@ -275,6 +275,21 @@ class TextDataLoaders(DataLoaders):
     def valid_ds(self) -> TextDataset:
         return self.valid.dataset
 
+    def onnx_example(self, n: int = 2) -> Tuple[np.ndarray, np.ndarray]:
+        """``n`` training texts padded to the longest length allowed, for ``Learner.export_onnx`` to trace.
+
+        An exported graph fixes every size but the batch, so it is traced at the
+        data's ``max_length`` (not one batch's longest text): a deployment pads
+        every text to that length, ``tokenizer(texts, padding="max_length", max_length=T)``
+        with ``T`` read from the file's input shape.
+
+        Returns:
+            ``(input_ids, attention_mask)``, int64 ``(n, T)``.
+        """
+        length = self.train_ds.max_length or self.tokenizer.model_max_length
+        enc = self.tokenizer(self.train_ds.texts[:n], padding="max_length", max_length=length)
+        return enc["input_ids"], enc["attention_mask"]
+
     def test_dl(self, texts: Sequence[str], labels: Optional[Sequence[Any]] = None,
                 bs: Optional[int] = None, sort: bool = False) -> SortedDataLoader:
         """A loader over new texts, tokenised like the training ones (for ``get_preds(dl=...)``).

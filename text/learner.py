@@ -32,6 +32,7 @@ from minitorch.tensor import Tensor
 
 from .models.bert import BertConfig, BertModel, mean_pool
 from .models.minilm import load_minilm, minilm_files
+from .models.traceable import TensorInputClassifier
 
 ENCODERS = {"minilm_l6": "all-MiniLM-L6-v2 (sentence-transformers): 6 layers, hidden 384, 22.7M parameters"}
 
@@ -74,6 +75,10 @@ class TextClassifier(Module):
 
     def forward(self, input_ids: Any, attention_mask: Any = None) -> Tensor:
         return self.head(self.encoder(input_ids, attention_mask))
+
+    def traceable(self) -> Module:
+        """The same weights as a model of tensor ``(ids, mask)`` that a trace (ONNX export) can follow."""
+        return TensorInputClassifier(self.encoder.bert, self.head)
 
 
 @register_model("text.text_classifier")

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any, Optional, Sequence
+from typing import Any, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
@@ -23,7 +23,7 @@ from .onnx_export import export
 
 
 class Normalized(Module):
-    """``model((x - mean) / std)`` with per-channel ``mean`` and ``std`` (axis 1) as buffers."""
+    """``model((x - mean) / std, *rest)`` with per-channel ``mean`` and ``std`` (axis 1) as buffers."""
 
     def __init__(self, model: Module, mean: Sequence[float], std: Sequence[float], dtype: Any) -> None:
         super().__init__()
@@ -33,12 +33,12 @@ class Normalized(Module):
             array = np.asarray(stats, dtype=dtype).reshape(shape)
             self.register_buffer(name, Tensor(TensorData(array.reshape(-1), shape)))
 
-    def forward(self, x: Tensor) -> Tensor:
-        return self.model((x - self.mean) / self.std)
+    def forward(self, x: Tensor, *rest: Tensor) -> Tensor:
+        return self.model((x - self.mean) / self.std, *rest)
 
 
 def export_with_preprocessing(
-    model: Module, example: Tensor, path: Any, mean: Optional[Sequence[float]] = None,
+    model: Module, example: Union[Tensor, Tuple[Tensor, ...]], path: Any, mean: Optional[Sequence[float]] = None,
     std: Optional[Sequence[float]] = None, class_names: Optional[Sequence[Any]] = None,
     opset: int = 17, dynamic_batch: bool = True,
 ) -> Path:
@@ -46,7 +46,8 @@ def export_with_preprocessing(
 
     Args:
         model: the network (exported in eval mode; its mode is restored).
-        example: an input batch *before* normalisation (its shape fixes all but the batch dim).
+        example: an input batch *before* normalisation (its shape fixes all but the batch dim),
+            or a tuple of them for a model of several inputs (only the first is normalised).
         path: the ``.onnx`` file to write (atomically).
         mean, std: per-channel statistics (None: no normalisation node).
         class_names: stored as JSON under ``metadata_props["class_names"]``.
@@ -57,7 +58,8 @@ def export_with_preprocessing(
     """
     metadata = {}
     if mean is not None and std is not None:
-        model = Normalized(model, mean, std, example.dtype)
+        first = example if isinstance(example, Tensor) else example[0]
+        model = Normalized(model, mean, std, first.dtype)
         metadata["normalize"] = json.dumps({"mean": [float(m) for m in mean], "std": [float(s) for s in std]})
     if class_names is not None:
         metadata["class_names"] = json.dumps([str(c) for c in class_names])
@@ -65,19 +67,42 @@ def export_with_preprocessing(
     return Path(path)
 
 
+def _example_inputs(dls: Any) -> Tuple[Tensor, ...]:
+    """The model's inputs for tracing: the first two items of a training batch, one tensor per input.
+
+    Loaders that know better say so with an ``onnx_example()`` method (text pads to
+    its ``max_length``, not to one batch's longest text). Real items rather than zeros:
+    a text model's attention mask must mark some tokens. Integer arrays (token ids,
+    masks) become float tensors, as a traced model takes them.
+    """
+    example = getattr(dls, "onnx_example", None)
+    batch = example() if callable(example) else dls.one_batch()[: getattr(dls, "n_inp", 1)]
+    inputs = []
+    for x in batch:
+        array = x.to_numpy() if isinstance(x, Tensor) else np.asarray(x)
+        array = np.ascontiguousarray(array[:2], dtype=array.dtype if array.dtype.kind == "f" else np.float32)
+        inputs.append(Tensor(TensorData(array.reshape(-1), array.shape)))
+    return tuple(inputs)
+
+
 def export_learner_onnx(learn: Any, path: Any, opset: int = 17, dynamic_batch: bool = True) -> Path:
     """``Learner.export_onnx``: the learner's model, its data's normalisation and vocab, as ONNX.
 
-    The example input has the shape of a training batch (two of its items).
+    The example inputs are two items of a training batch (every input the
+    model takes: ``dls.n_inp`` of them). A model whose forward pass leaves
+    tensors (a text model reads its token ids as numpy arrays) may offer a
+    ``traceable()`` method returning a tensor-only model with the same weights:
+    that is what gets traced.
     """
     dls = learn.dls
-    x = dls.one_batch()[0]
-    shape = (min(2, x.shape[0]),) + tuple(x.shape[1:])
-    dtype = x.dtype if isinstance(x, Tensor) else np.float32
-    example = Tensor(TensorData(np.zeros(int(np.prod(shape)), dtype=dtype), shape))
+    model = learn.model
+    traceable = getattr(model, "traceable", None)
+    if callable(traceable):
+        model = traceable()
+    inputs = _example_inputs(dls)
     norm = getattr(dls, "normalize", None)
     mean, std = (norm.mean, norm.std) if norm is not None else (None, None)
-    return export_with_preprocessing(learn.model, example, path, mean, std, getattr(dls, "vocab", None),
+    return export_with_preprocessing(model, inputs, path, mean, std, getattr(dls, "vocab", None),
                                      opset=opset, dynamic_batch=dynamic_batch)
 
 

@@ -22,7 +22,7 @@ from .bert import (
     sentence_embeddings,
 )
 from .minilm import HF_BERT_RENAMES, load_hf_weights, load_minilm, minilm_files
-from .traceable import TensorInputBert
+from .traceable import TensorInputBert, TensorInputClassifier, masked_mean
 
 __all__ = [
     "HF_BERT_RENAMES",
@@ -34,11 +34,13 @@ __all__ = [
     "BertPooler",
     "BertSelfAttention",
     "TensorInputBert",
+    "TensorInputClassifier",
     "additive_mask",
     "fused_attention",
     "l2_normalize",
     "load_hf_weights",
     "load_minilm",
+    "masked_mean",
     "mean_pool",
     "minilm_files",
     "scaled_dot_product_attention",

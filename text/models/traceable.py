@@ -8,12 +8,17 @@ tensors and computes the offset with tensor ops, so the ids feed a ``Gather``
 and the mask an ``Add`` in the exported graph, for any batch size::
 
     minitorch.onnx.export(TensorInputBert(model), (ids, mask), "minilm.onnx")
+
+:class:`TensorInputClassifier` does the same for a whole text classifier
+(encoder, mean pooling, head): ``TextClassifier.traceable()`` returns one,
+and ``Learner.export_onnx`` traces that instead of the numpy-input model.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from minitorch.layers import Sequential
 from minitorch.module import Module
 from minitorch.tensor import Tensor
 
@@ -46,4 +51,37 @@ class TensorInputBert(Module):
         return hidden
 
 
-__all__ = ["TensorInputBert"]
+def masked_mean(hidden: Tensor, attention_mask: Tensor) -> Tensor:
+    """:func:`~text.models.bert.mean_pool` with tensor ops only, so a trace records it.
+
+    Args:
+        hidden: ``(B, T, H)`` token vectors.
+        attention_mask: ``(B, T)`` float tensor, 1 for tokens and 0 for padding.
+
+    Returns:
+        ``(B, H)``: each row's average over its real tokens (a row of padding only gives 0, as in ``mean_pool``).
+    """
+    batch, length, width = hidden.shape
+    count = attention_mask.sum(1).view(batch, 1)
+    count = count + (count == 0.0)  # never divide by 0: an all-padding row sums to 0 anyway
+    return (hidden * attention_mask.view(batch, length, 1)).sum(1).view(batch, width) / count
+
+
+class TensorInputClassifier(Module):
+    """``head(masked_mean(bert(ids, mask), mask))`` from tensor inputs: a text classifier, traceable.
+
+    Args:
+        bert: the classifier's encoder (its weights are shared, not copied).
+        head: the classifier's head (shared too).
+    """
+
+    def __init__(self, bert: BertModel, head: Sequential) -> None:
+        super().__init__()
+        self.bert = TensorInputBert(bert)
+        self.head = head
+
+    def forward(self, input_ids: Tensor, attention_mask: Tensor) -> Tensor:
+        return self.head(masked_mean(self.bert(input_ids, attention_mask), attention_mask))
+
+
+__all__ = ["TensorInputBert", "TensorInputClassifier", "masked_mean"]
