@@ -42,7 +42,7 @@ from text.tables import flags, plain, read_table, read_text_folder, require_colu
 from text.tokenizer import WordPieceTokenizer, minilm_tokenizer
 
 if TYPE_CHECKING:  # only a type here: importing the catalogue is not needed to read texts
-    from datasets.loaders.types import TextSplits
+    from minitorch.hub.datasets.loaders.types import TextSplits
 
 PathLike = Union[str, Path]
 

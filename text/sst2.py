@@ -43,7 +43,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         train_glove_cnn([] if args.train_size is None else ["--train", str(args.train_size)])
         return 0
 
-    import datasets
+    from minitorch.hub import datasets
     from minitorch.metrics import accuracy
 
     from .data import TextDataLoaders

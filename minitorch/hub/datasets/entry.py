@@ -2,7 +2,7 @@
 
 An entry is plain data: where each file comes from, what its checksums are,
 how it lies on disk, and which function turns it into arrays or lists. The
-code that acts on entries lives in :mod:`datasets.fetch`.
+code that acts on entries lives in :mod:`minitorch.hub.datasets.fetch`.
 
 Three ways a file can reach the cache, tried in this order:
 
