@@ -1,0 +1,199 @@
+"""minitorch.hub: one description of a downloadable thing, one resolver, one model registry."""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import zipfile
+from pathlib import Path
+from typing import Dict, Set
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from minitorch.hub import models, resolve
+from minitorch.hub.files import HubFile, Package, Resource
+from minitorch.hub.models import ModelEntry
+from minitorch.io import hub
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(autouse=True)
+def isolated_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A temporary cache; no mirror and no offline setting leak in from the shell."""
+    monkeypatch.setenv(hub.ENV_HOME, str(tmp_path / "home"))
+    monkeypatch.delenv(hub.ENV_MIRROR, raising=False)
+    monkeypatch.delenv(hub.ENV_OFFLINE, raising=False)
+    return tmp_path / "home"
+
+
+def sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+# ## The description
+
+
+def test_flat_fields_and_files_describe_the_same_weights() -> None:
+    flat = ModelEntry(name="m", builder=dict, family="f", input_size=8, resize_size=8, stats=((), ()),
+                      filename="m-1234abcd.pth", sha256="1234abcd", package="m-weights",
+                      package_file="models/m-1234abcd.pth", urls=("https://example.org/m.pth",))  # fmt: skip
+    assert flat.files.files == (HubFile("m-1234abcd.pth", ("https://example.org/m.pth",), sha256="1234abcd"),)
+    assert flat.files.package == Package("m-weights", folder="models")
+    assert (flat.import_name, flat.mirror_path) == ("m_weights", "models/m-1234abcd.pth")
+    zipped = ModelEntry(name="z", builder=dict, family="f", input_size=8, resize_size=8, stats=((), ()),
+                        filename="w.bin", files=Resource("z", (HubFile("w.bin", sha256="ab" * 32),),
+                        mirror="models/z", package=Package("z-model", "z_pkg", archive="z.zip")))  # fmt: skip
+    assert (zipped.sha256, zipped.package, zipped.package_file, zipped.package_member) == (
+        "ab" * 32, "z-model", "z.zip", "w.bin")
+    assert (zipped.import_name, zipped.mirror_path) == ("z_pkg", "models/z/w.bin")
+    with pytest.raises(ValueError, match="package_file must end in filename"):
+        ModelEntry(name="x", builder=dict, family="f", input_size=8, resize_size=8, stats=((), ()),
+                   filename="a.pth", package="p", package_file="models/b.pth")  # fmt: skip
+
+
+def test_the_zoo_lists_the_text_encoder_through_the_entry_points() -> None:
+    targets = models.catalogue_targets()
+    assert targets[:3] == ["vision.models.efficientnet_lite:ZOO", "vision.models.resnet:ZOO",
+                           "text.models.minilm:ZOO"]  # fmt: skip
+    assert models.list_models("minilm*") == ["minilm_l6"]
+    assert models.get_entry("minilm_l6").files.files[1].path == "config.json"  # tokenizer, config too
+
+
+# ## The resolver: package, cache, mirror, URLs
+
+
+def fake_package(tmp_path: Path, files: Dict[str, bytes]) -> Path:
+    """A folder that looks like an installed package holding ``data.zip``."""
+    folder = tmp_path / "site" / "fake_pkg"
+    folder.mkdir(parents=True)
+    with zipfile.ZipFile(folder / "data.zip", "w") as zf:
+        for name, data in files.items():
+            zf.writestr(name, data)
+    return folder
+
+
+def test_a_zip_in_the_package_comes_first_then_the_mirror(tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    a, b = b"weights" * 100, b"{}"
+    resource = Resource("thing", (HubFile("a.bin", sha256=sha(a)), HubFile("b.json", sha256=sha(b))),
+                        mirror="things/thing", package=Package("fake-pkg", archive="data.zip"))  # fmt: skip
+    folder = fake_package(tmp_path, {"a.bin": a})  # b.json is not in the package
+    monkeypatch.setattr(resolve, "package_dir", lambda name: folder if name == "fake_pkg" else None)
+    path = resolve.fetch_file(resource, resource.file("a.bin"))
+    assert path == resolve.cache_path(resource, resource.file("a.bin")) and path.read_bytes() == a
+    assert [where for where, _ in resolve.local_copies(resource, resource.file("a.bin"))] == [
+        "package", "cache"]
+    monkeypatch.setenv(hub.ENV_OFFLINE, "1")
+    with pytest.raises(hub.DownloadError, match="things/thing/b.json"):
+        resolve.fetch_file(resource, resource.file("b.json"))
+    mirror = tmp_path / "mirror"
+    (mirror / "things" / "thing").mkdir(parents=True)
+    (mirror / "things" / "thing" / "b.json").write_bytes(b)
+    monkeypatch.setenv(hub.ENV_MIRROR, str(mirror))
+    assert resolve.fetch_file(resource, resource.file("b.json")).read_bytes() == b
+
+
+def test_a_damaged_cached_copy_is_reported_and_replaced(tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    good = b"0123456789" * 10
+    resource = Resource("r", (HubFile("f.bin", sha256=sha(good)[:8]),), mirror="r")
+    file = resource.file("f.bin")
+    cached = resolve.cache_path(resource, file)
+    cached.parent.mkdir(parents=True)
+    cached.write_bytes(b"x" * 100)
+    path, damaged = resolve.find_local(resource, file)
+    assert path is None and len(damaged) == 1 and str(cached) in str(damaged[0])
+    (tmp_path / "mirror" / "r").mkdir(parents=True)
+    (tmp_path / "mirror" / "r" / "f.bin").write_bytes(good)
+    monkeypatch.setenv(hub.ENV_MIRROR, str(tmp_path / "mirror"))
+    assert resolve.fetch_file(resource, file).read_bytes() == good
+    assert resolve.find_local(resource, file) == (cached, [])
+
+
+# ## vision_learner looks its arch up once
+
+
+def test_vision_learner_visits_the_registry_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from vision import ImageDataLoaders, Resize
+    from vision.learner import vision_learner
+
+    for cls, colour in (("red", 0), ("blue", 2)):
+        (tmp_path / "train" / cls).mkdir(parents=True)
+        (tmp_path / "val" / cls).mkdir(parents=True)
+        for split in ("train", "val"):
+            pixels = np.zeros((16, 16, 3), np.uint8)
+            pixels[..., colour] = 200
+            Image.fromarray(pixels).save(tmp_path / split / cls / "0.png")
+    dls = ImageDataLoaders.from_folder(tmp_path, item_tfms=Resize(16), bs=2, seed=0)
+    lookups = []
+
+    class CountingRegistry(dict):
+        def get(self, key, default=None):
+            lookups.append(key)
+            return super().get(key, default)
+
+    models.list_models()  # the catalogues are loaded
+    monkeypatch.setattr(models, "_REGISTRY", CountingRegistry(models._REGISTRY))
+    learn = vision_learner(dls, "resnet18", pretrained=False)
+    assert lookups == ["resnet18"]
+    assert dls.normalize is not None and learn.model.zoo_entry.name == "resnet18"
+
+
+# ## Imports: vision never imports text, and the zoo's modules form no cycle
+
+
+def imports_of(path: Path, package: str) -> Set[str]:
+    """Every module ``path`` imports (top level and inside functions), as absolute names."""
+    found: Set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                parts = package.split(".")[: len(package.split(".")) - node.level + 1]
+                base = ".".join(parts + ([node.module] if node.module else []))
+            found.add(base)
+            found |= {f"{base}.{alias.name}" for alias in node.names}
+    return found
+
+
+def module_graph(*roots: str) -> Dict[str, Set[str]]:
+    """``module -> modules it imports`` for every module under the given top-level packages."""
+    graph = {}
+    for root in roots:
+        for path in sorted((REPO / root).rglob("*.py")):
+            parts = path.relative_to(REPO).with_suffix("").parts
+            name = ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+            package = name if parts[-1] == "__init__" else ".".join(parts[:-1])
+            graph[name] = imports_of(path, package)
+    return {name: {m for m in deps if m in graph and m != name} for name, deps in graph.items()}
+
+
+def test_vision_does_not_import_text_nor_text_vision() -> None:
+    graph = module_graph("vision", "text")
+    for name, deps in graph.items():
+        other = "text" if name.startswith("vision") else "vision"
+        assert not {d for d in deps if d.split(".")[0] == other}, f"{name} imports {other}"
+
+
+def test_no_import_cycles_in_vision_text_and_the_hub() -> None:
+    graph = module_graph("vision", "text", "minitorch/hub")
+    parents = {name: {d for d in deps if not name.startswith(d + ".")} for name, deps in graph.items()}
+
+    def reaches(start: str, goal: str) -> bool:
+        seen, todo = set(), [start]
+        while todo:
+            for nxt in parents.get(todo.pop(), ()):
+                if nxt == goal:
+                    return True
+                if nxt not in seen:
+                    seen.add(nxt)
+                    todo.append(nxt)
+        return False
+
+    cycles = sorted(f"{a} <-> {b}" for a, deps in parents.items() for b in deps if reaches(b, a))
+    assert not cycles, cycles
