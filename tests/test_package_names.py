@@ -48,3 +48,14 @@ def test_top_level_names_are_the_ones_the_design_chose() -> None:
 def test_console_scripts_point_at_functions_that_exist(script: str) -> None:
     module, _, function = PYPROJECT["project"]["scripts"][script].partition(":")
     assert callable(getattr(importlib.import_module(module), function))
+
+
+def test_package_data_ships_every_data_file_the_code_reads() -> None:
+    """The catalogue's TOML entries and ImageNet's class table must be in the wheel."""
+    shipped = set()
+    for package, patterns in PYPROJECT["tool"]["setuptools"]["package-data"].items():
+        folder = REPO.joinpath(*package.split("."))
+        shipped |= {path for pattern in patterns for path in folder.glob(pattern)}
+    needed = set((REPO / "minitorch" / "hub" / "datasets" / "entries").glob("*.toml"))
+    needed.add(REPO / "vision" / "imagenet_classes.tsv")
+    assert len(needed) > 2 and needed <= shipped, sorted(map(str, needed - shipped))

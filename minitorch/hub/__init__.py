@@ -9,7 +9,8 @@
 - :mod:`minitorch.hub.models`: pretrained models (:class:`ModelEntry`, the
   registry, catalogues declared as ``minitorch.hub`` entry points);
 - :mod:`minitorch.hub.datasets`: the data catalogue (``datasets.load("mnist")``,
-  the ``minitorch-datasets`` command).
+  the ``minitorch-datasets`` command), one TOML file per data set in
+  ``minitorch/hub/datasets/entries/``.
 
 The bytes themselves move through :mod:`minitorch.io.hub` (checksummed,
 atomic, resumable). Importing this package loads only the descriptions.
