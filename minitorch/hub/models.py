@@ -12,7 +12,8 @@ points of the group ``minitorch.hub`` in ``pyproject.toml``::
     [project.entry-points."minitorch.hub"]
     resnet = "vision.models.resnet:ZOO"      # a tuple of ModelEntry
 
-The registry loads them on first use, so the zoo lists the text encoder
+The registry loads them on first use (image classifiers listed first, then
+text encoders), so the zoo lists the text encoder
 without ``vision`` importing ``text``, and another installed package can
 add its own models the same way.
 """
@@ -203,7 +204,7 @@ def unregister(name: str) -> None:
 
 
 def list_models(pattern: Optional[str] = None) -> List[str]:
-    """Names of the registered models, catalogues first, in registration order.
+    """Names of the registered models: the catalogues' (see :func:`load_catalogues`), then the rest.
 
     Args:
         pattern: a shell glob (``"resnet*"``, ``"*lite?"``), case-insensitive;
@@ -239,45 +240,54 @@ def get_entry(name: Union[str, ModelEntry]) -> ModelEntry:
 # ------------------------------------------------------------------ catalogues
 
 
-def catalogue_targets() -> List[str]:
-    """``"module:attribute"`` of every catalogue, in declared order, without duplicates.
+TASK_ORDER = ("image-classification", "text-encoder")
+"""How the catalogues' entries are listed: image classifiers, then text encoders, then others."""
 
-    The source checkout's ``pyproject.toml`` comes first when there is one
-    beside the package (a checkout or an editable install, whose metadata may
-    predate a new entry point); then the installed metadata, which also holds
-    other distributions' catalogues.
+
+def catalogue_targets() -> List[str]:
+    """``"module:attribute"`` of every catalogue, ordered by entry-point name, without duplicates.
+
+    The installed metadata lists every distribution's catalogues (setuptools
+    writes them sorted by name, so the name is the one order every install
+    agrees on). A source checkout's ``pyproject.toml`` beside the package is
+    read too: a checkout that was never installed, or an editable install
+    whose metadata predates a new entry point, sees the same catalogues.
     """
-    targets: List[str] = []
+    named: Dict[str, str] = {}
     pyproject = Path(__file__).resolve().parents[2] / "pyproject.toml"
     if pyproject.is_file():
         project = tomllib.loads(pyproject.read_text(encoding="utf-8")).get("project", {})
         if project.get("name") == "minitorch":
-            targets += project.get("entry-points", {}).get(GROUP, {}).values()
-    targets += [ep.value for ep in metadata.entry_points(group=GROUP)]
-    return list(dict.fromkeys(targets))
+            named.update(project.get("entry-points", {}).get(GROUP, {}))
+    for ep in metadata.entry_points(group=GROUP):
+        named.setdefault(ep.name, ep.value)
+    return list(dict.fromkeys(named[name] for name in sorted(named)))
 
 
 def load_catalogues() -> None:
     """Register the entries of every catalogue, once per process.
 
-    A catalogue that fails to import is skipped with a warning naming it, so
-    one broken plugin does not take the zoo down.
+    They are registered grouped by task (:data:`TASK_ORDER`), each group in
+    catalogue order, before anything registered by hand. A catalogue that
+    fails to import is skipped with a warning naming it, so one broken
+    plugin does not take the zoo down.
     """
     global _LOADED
     if _LOADED:
         return
     _LOADED = True
+    found: List[ModelEntry] = []
     for target in catalogue_targets():
         module, _, attribute = target.partition(":")
         try:
-            entries = getattr(importlib.import_module(module), attribute or "ZOO")
+            found += getattr(importlib.import_module(module), attribute or "ZOO")
         except (ImportError, AttributeError) as error:
             warnings.warn(f"minitorch.hub: catalogue {target!r} could not be loaded: {error}",
                           stacklevel=2)
-            continue
-        for entry in entries:
-            _REGISTRY.setdefault(entry.name, entry)
+    rank = {task: i for i, task in enumerate(TASK_ORDER)}
+    for entry in sorted(found, key=lambda e: rank.get(e.task, len(rank))):  # stable: keeps catalogue order
+        _REGISTRY.setdefault(entry.name, entry)
 
 
-__all__ = ["GROUP", "ModelEntry", "UnknownModelError", "catalogue_targets", "get_entry",
+__all__ = ["GROUP", "TASK_ORDER", "ModelEntry", "UnknownModelError", "catalogue_targets", "get_entry",
            "list_models", "load_catalogues", "register", "unregister"]
