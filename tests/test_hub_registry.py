@@ -20,13 +20,7 @@ from minitorch.io import hub
 REPO = Path(__file__).resolve().parents[1]
 
 
-@pytest.fixture(autouse=True)
-def isolated_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A temporary cache; no mirror and no offline setting leak in from the shell."""
-    monkeypatch.setenv(hub.ENV_HOME, str(tmp_path / "home"))
-    monkeypatch.delenv(hub.ENV_MIRROR, raising=False)
-    monkeypatch.delenv(hub.ENV_OFFLINE, raising=False)
-    return tmp_path / "home"
+pytestmark = pytest.mark.usefixtures("isolated_hub")  # a temporary cache, no mirror (conftest.py)
 
 
 def sha(data: bytes) -> str:

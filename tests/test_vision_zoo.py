@@ -55,13 +55,7 @@ needs_photos = pytest.mark.skipif(
 )
 
 
-@pytest.fixture(autouse=True)
-def isolated_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Downloads go to a temp cache; no mirror or offline setting leaks in from the shell."""
-    monkeypatch.setenv(hub.ENV_HOME, str(tmp_path / "home"))
-    monkeypatch.delenv(hub.ENV_MIRROR, raising=False)
-    monkeypatch.delenv(hub.ENV_OFFLINE, raising=False)
-    return tmp_path / "home"
+pytestmark = pytest.mark.usefixtures("isolated_hub")  # a temporary cache, no mirror (conftest.py)
 
 
 # ## A tiny model the tests can write, serve and load
