@@ -29,6 +29,7 @@ from __future__ import annotations
 import sys
 
 from minitorch.hub.models import UnknownModelError, get_entry, list_models, register, unregister
+from minitorch.io.hub import ChecksumError, DownloadError
 from vision.models.entry import ZooEntry, imagenet_classes, imagenet_wnids
 from vision.pretrained import (
     WeightsNotFoundError,
@@ -47,7 +48,7 @@ from vision.pretrained import (
 from vision.zoo_cli import main
 
 __all__ = [
-    "UnknownModelError", "WeightsNotFoundError", "ZooEntry", "available_offline", "cache_path",
+    "ChecksumError", "DownloadError", "UnknownModelError", "WeightsNotFoundError", "ZooEntry", "available_offline", "cache_path",
     "check_weights", "create_model", "file_sha256", "get_entry", "imagenet_classes",
     "imagenet_wnids", "list_models", "load_image_batch", "local_copies", "main", "package_path",
     "predict", "preprocess", "register", "unregister", "weights_path",
