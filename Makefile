@@ -73,7 +73,7 @@ docs: $(STAMP)
 	$(PY) lessons/build_docs.py --executed build/lessons --out build/docs
 
 lint: $(STAMP)
-	$(PY) -m ruff check minitorch vision text datasets project tools tests bench lessons/run_all.py lessons/build_docs.py
+	$(PY) -m ruff check minitorch vision text project tools tests bench lessons/run_all.py lessons/build_docs.py
 
 bench: $(STAMP)
 	$(PY) bench/run_all.py --load $(or $(LOAD),0)

@@ -28,7 +28,7 @@ def load_mnist() -> tuple:
     mirror = Path(__file__).resolve().parents[2] / "shared" / "datasets"
     if "MINITORCH_MIRROR" not in os.environ and mirror.is_dir():
         os.environ["MINITORCH_MIRROR"] = str(mirror)
-    import datasets
+    from minitorch.hub import datasets
 
     x_train, y_train, _, _, _ = datasets.load("mnist")
     return x_train, y_train

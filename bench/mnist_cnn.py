@@ -26,14 +26,14 @@ from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repository's `datasets` package
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repository's minitorch
 
-import datasets  # noqa: E402
+from minitorch.hub import datasets  # noqa: E402
+from minitorch.layers import BatchNorm2d, Conv2d, Flatten, ReLU, Sequential  # noqa: E402
 from minitorch.layers.losses import cross_entropy  # noqa: E402
-from minitorch.layers.modules import BatchNorm2d, Conv2d, Flatten, ReLU, Sequential  # noqa: E402
+from minitorch.learner import Learner  # noqa: E402
 from minitorch.learner.arch import register_model  # noqa: E402
 from minitorch.learner.data import DataLoaders  # noqa: E402
-from minitorch.learner.learner import Learner  # noqa: E402
 from minitorch.learner.metrics import accuracy  # noqa: E402
 
 MEAN, STD = 0.1307, 0.3081

@@ -43,8 +43,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     if not require_tasks([task for task in TASKS if task not in DEMO_NEEDS_NOT], "make demo"):
         return 1
 
-    import datasets
     import minitorch
+    from minitorch.hub import datasets
     from minitorch.learner.metrics import accuracy
     from vision import ImageDataLoaders, Resize, aug_transforms
     from vision.learner import vision_learner

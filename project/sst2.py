@@ -43,9 +43,8 @@ def main(argv: Optional[List[str]] = None) -> int:
         train_glove_cnn([] if args.train_size is None else ["--train", str(args.train_size)])
         return 0
 
-    import datasets
+    from minitorch.hub import datasets
     from minitorch.learner.metrics import accuracy
-
     from text.data import TextDataLoaders
     from text.learner import text_classifier_learner, text_head_learner
 

@@ -179,7 +179,7 @@ def probabilities(model: Module, images: np.ndarray) -> np.ndarray:
 
 def main(argv: Optional[List[str]] = None) -> None:
     """Train the CNN on MNIST and print the test accuracy."""
-    import datasets  # only the command line loads data: minitorch never imports the catalogue
+    from minitorch.hub import datasets  # only the command line loads data (requests, tqdm)
 
     parser = argparse.ArgumentParser(description="Train the course's CNN on MNIST.")
     parser.add_argument("--epochs", type=int, default=3)

@@ -195,7 +195,7 @@ def _train(
 
 def main(argv: Optional[List[str]] = None) -> None:
     """Train the sentence CNN on SST-2 with GloVe 50d and print the dev accuracy per epoch."""
-    import datasets  # only the command line loads data: minitorch never imports the catalogue
+    from minitorch.hub import datasets  # only the command line loads data (requests, tqdm)
 
     parser = argparse.ArgumentParser(description="Kim's CNN on SST-2 with GloVe vectors.")
     parser.add_argument("--train", type=int, default=None, help="training phrases to use (default: all)")

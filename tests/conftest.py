@@ -11,8 +11,26 @@ imported: the simulator unless an NVIDIA driver is present. Set
 
 from __future__ import annotations
 
+import pytest
+
 # minitorch makes the choice on import (GPU if an NVIDIA driver is present,
 # else the simulator; MINITORCH_CUDASIM=0|1 forces it), before numba.cuda loads.
 from minitorch.kernels.cuda_choice import choose_cuda_device
 
 choose_cuda_device()
+
+
+
+@pytest.fixture
+def isolated_hub(tmp_path, monkeypatch):
+    """Downloads go to a temporary cache; no mirror or offline setting leaks in from the shell.
+
+    Returns:
+        The temporary ``MINITORCH_HOME``.
+    """
+    from minitorch.io import hub
+
+    monkeypatch.setenv(hub.ENV_HOME, str(tmp_path / "home"))
+    monkeypatch.delenv(hub.ENV_MIRROR, raising=False)
+    monkeypatch.delenv(hub.ENV_OFFLINE, raising=False)
+    return tmp_path / "home"

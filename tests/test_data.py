@@ -105,7 +105,7 @@ def test_dataloaders_pair() -> None:
 
 def test_mnist_through_the_catalogue(tmp_path, monkeypatch) -> None:
     """Real data: MNIST from the shared mirror, batched into float32 tensors."""
-    import datasets
+    from minitorch.hub import datasets
 
     default = Path(__file__).resolve().parents[2] / "shared" / "datasets"
     mirror = Path(os.environ.get("MINITORCH_MIRROR", default))

@@ -22,9 +22,9 @@ import numpy as np
 import pytest
 from shared_data import SHARED
 
-import datasets
-from datasets import catalogue, fetch
-from datasets.cli import main
+from minitorch.hub import datasets
+from minitorch.hub.datasets import catalogue, fetch
+from minitorch.hub.datasets.cli import main
 from minitorch.io import hub
 
 needs_shared = pytest.mark.skipif(

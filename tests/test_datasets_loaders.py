@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from shared_data import SHARED
 
-from datasets.loaders import (
+from minitorch.hub.datasets.loaders import (
     UnsafePickleError,
     load_cifar_batches,
     load_glove,

@@ -27,7 +27,7 @@ def mnist() -> tuple:
     folder = shared_mnist()
     if folder is None:
         pytest.skip("MNIST copy not found: set MINITORCH_MIRROR to the shared/datasets folder")
-    from datasets.loaders import load_idx_set
+    from minitorch.hub.datasets.loaders import load_idx_set
 
     data = load_idx_set(folder, [str(i) for i in range(10)])
     return data.x_train[:2000] / 255.0, data.y_train[:2000], data.x_test[:1000] / 255.0, data.y_test[:1000]

@@ -297,7 +297,7 @@ def test_imdb_sample_from_csv() -> None:
 @pytest.mark.skipif(SHARED is None or not (SHARED / "sst2" / "train.tsv").exists(),
                     reason="SST-2 not found: set MINITORCH_MIRROR to the shared/datasets folder")
 def test_sst2_from_splits_builds_in_seconds(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import datasets
+    from minitorch.hub import datasets
     from minitorch.io import hub
 
     monkeypatch.setenv(hub.ENV_HOME, str(tmp_path))

@@ -43,7 +43,7 @@ def test_mnist_cnn_learns_digits() -> None:
     folder = shared_mnist()
     if folder is None:
         pytest.skip("MNIST copy not found: set MINITORCH_MIRROR to the shared/datasets folder")
-    from datasets.loaders import load_idx_set
+    from minitorch.hub.datasets.loaders import load_idx_set
 
     data = load_idx_set(folder, [str(i) for i in range(10)])
     np.random.seed(0)

@@ -28,11 +28,12 @@ import pytest
 from shared_data import SHARED
 
 import minitorch
+from minitorch.hub import resolve
 from minitorch.io import hub
 from minitorch.io.hub import ChecksumError, DownloadError
 from tests import pth_builder
 from tests.torch_lite0 import torch_lite0
-from vision import zoo
+from vision import pretrained, zoo
 from vision.models.efficientnet_lite import LITE_SCALING
 from vision.zoo_cli import main
 
@@ -54,13 +55,7 @@ needs_photos = pytest.mark.skipif(
 )
 
 
-@pytest.fixture(autouse=True)
-def isolated_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Downloads go to a temp cache; no mirror or offline setting leaks in from the shell."""
-    monkeypatch.setenv(hub.ENV_HOME, str(tmp_path / "home"))
-    monkeypatch.delenv(hub.ENV_MIRROR, raising=False)
-    monkeypatch.delenv(hub.ENV_OFFLINE, raising=False)
-    return tmp_path / "home"
+pytestmark = pytest.mark.usefixtures("isolated_hub")  # a temporary cache, no mirror (conftest.py)
 
 
 # ## A tiny model the tests can write, serve and load
@@ -214,7 +209,7 @@ def test_weights_path_finds_the_installed_package() -> None:
 
 
 def test_offline_without_the_package_says_what_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(zoo, "_package_dir", lambda name: None)
+    monkeypatch.setattr(resolve, "package_dir", lambda name: None)
     monkeypatch.setenv(hub.ENV_OFFLINE, "1")
     assert not zoo.available_offline("efficientnet_lite0")
     for download in (False, True):
@@ -516,14 +511,14 @@ def test_cli_predict_reports_every_failing_image_and_predicts_the_rest(
             [("a.png", (500, 374)), ("b.png", (500, 444)), ("c.png", (1, 300)), ("d.png", (37, 37))]]
     (folder / "broken.jpg").write_bytes(b"\xff\xd8\xff\xe0 not really a jpeg")
     make_image(folder / "cursed.png", (13, 17))
-    real_preprocess = zoo.preprocess
+    real_preprocess = pretrained.preprocess
 
     def preprocess(path: Path, entry: zoo.ZooEntry) -> np.ndarray:
         if Path(path).name == "cursed.png":  # any exception for one image, not only I/O errors
             raise RuntimeError("never seen")
         return real_preprocess(path, entry)
 
-    monkeypatch.setattr(zoo, "preprocess", preprocess)
+    monkeypatch.setattr(pretrained, "preprocess", preprocess)  # the CLI predicts through it
     assert main(["predict", "tiny_cli", str(folder), "--json", "--batch-size", "2"]) == 1
     captured = capsys.readouterr()
     doc = json.loads(captured.out)

@@ -37,12 +37,15 @@ from typing import TYPE_CHECKING, Any, List, Optional, Tuple, Union
 import numpy as np
 
 from minitorch.learner.data import DataLoader, DataLoaders, Dataset
+from minitorch.learner.splits import label_vocab, random_split
 from text import tables
 from text.tables import flags, plain, read_table, read_text_folder, require_column
 from text.tokenizer import WordPieceTokenizer, minilm_tokenizer
 
 if TYPE_CHECKING:  # only a type here: importing the catalogue is not needed to read texts
-    from datasets.loaders.types import TextSplits
+    from minitorch.hub.datasets.loaders.types import TextSplits
+
+__all__ = ["TextDataset", "SortedDataLoader", "TextDataLoaders"]
 
 PathLike = Union[str, Path]
 
@@ -376,7 +379,7 @@ class TextDataLoaders(DataLoaders):
         if len(train_texts) == 0 or len(valid_texts) == 0:
             what = "training" if len(train_texts) == 0 else "validation"
             raise ValueError(f"no {what} texts: check the file, folder or column, or use valid_pct=0.2")
-        vocab = _sorted_classes(train_labels) if classes is None else list(classes)
+        vocab = label_vocab(train_labels) if classes is None else list(classes)
         train_ds = TextDataset(train_texts, _encode_labels(train_labels, vocab, "train"), tokenizer, max_length)
         valid_ds = TextDataset(valid_texts, _encode_labels(valid_labels, vocab, "valid"), tokenizer, max_length)
         train = SortedDataLoader(train_ds, bs, shuffle=shuffle, seed=seed, sort=sort, **kwargs)
@@ -536,15 +539,6 @@ class TextDataLoaders(DataLoaders):
 # --------------------------------------------------------------------- helpers
 
 
-def _sorted_classes(labels: Sequence[Any]) -> List[Any]:
-    """The distinct labels, sorted: fast.ai's vocabulary of a category."""
-    try:
-        return sorted({plain(y) for y in labels})
-    except TypeError as err:
-        kinds = sorted({type(plain(y)).__name__ for y in labels})
-        raise ValueError(f"labels mix types ({', '.join(kinds)}): make them all strings or all ints") from err
-
-
 def _is_index(value: Any) -> bool:
     return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
 
@@ -552,7 +546,7 @@ def _is_index(value: Any) -> bool:
 def _encode_labels(labels: Sequence[Any], classes: Optional[Sequence[Any]], what: str) -> np.ndarray:
     """Class indices for ``labels``: names are looked up in ``classes``; ints are indices
     when the class names themselves are not ints (``datasets.load`` gives indices and names)."""
-    classes = list(classes) if classes is not None else _sorted_classes(labels)
+    classes = list(classes) if classes is not None else label_vocab(labels)
     if not any(_is_index(c) for c in classes) and all(_is_index(y) for y in labels):
         y = np.asarray(labels, dtype=np.int64)
         bad = np.flatnonzero((y < 0) | (y >= len(classes)))
@@ -576,11 +570,9 @@ def _encode_labels(labels: Sequence[Any], classes: Optional[Sequence[Any]], what
 
 
 def _random_valid(n: int, valid_pct: float, seed: Optional[int]) -> np.ndarray:
-    """A mask of ``int(valid_pct * n)`` of ``n`` rows drawn at random (fast.ai's RandomSplitter)."""
-    if not 0 < valid_pct < 1:
-        raise ValueError(f"valid_pct must be between 0 and 1, got {valid_pct}: 0.2 holds out a fifth")
+    """A mask of the ``int(valid_pct * n)`` rows :func:`minitorch.learner.splits.random_split` holds out."""
     mask = np.zeros(n, dtype=bool)
-    mask[np.random.default_rng(seed).permutation(n)[: int(valid_pct * n)]] = True
+    mask[random_split(n, valid_pct, seed)[1]] = True
     return mask
 
 

@@ -23,10 +23,12 @@ from typing import Any, Callable, List, Optional, Sequence, Tuple
 import numpy as np
 
 from minitorch import Dropout, Learner, Linear, Module, ReLU, Sequential, no_grad, register_model
+from minitorch.hub.models import get_entry, list_models
 from minitorch.layers.init import data_seed, set_seed
 from minitorch.learner.features import compute_features, feature_learner
 from minitorch.learner.freeze import trainable_params
 from minitorch.learner.metrics import accuracy
+from minitorch.learner.predictions import softmax_array
 from minitorch.optim import AdamW
 from minitorch.tensor import Tensor
 
@@ -34,7 +36,10 @@ from .models.bert import BertConfig, BertModel, mean_pool
 from .models.minilm import load_minilm, minilm_files
 from .models.traceable import TensorInputClassifier
 
-ENCODERS = {"minilm_l6": "all-MiniLM-L6-v2 (sentence-transformers): 6 layers, hidden 384, 22.7M parameters"}
+
+def text_encoders() -> List[str]:
+    """Names of the zoo's text encoders (the registry's entries with task ``"text-encoder"``)."""
+    return [name for name in list_models() if get_entry(name).task == "text-encoder"]
 
 
 def text_head(hidden: int, n_out: int, lin_ftrs: Optional[Sequence[int]] = None, ps: float = 0.1) -> Sequential:
@@ -92,8 +97,8 @@ def text_classifier(arch: str = "minilm_l6", n_out: int = 2, pretrained: bool = 
         pretrained: load the encoder's weights (else the same shape, random).
         lin_ftrs, ps: the head (see :func:`text_head`).
     """
-    if arch not in ENCODERS:
-        raise ValueError(f"unknown text encoder {arch!r}; available: {', '.join(ENCODERS)}")
+    if arch not in text_encoders():
+        raise ValueError(f"unknown text encoder {arch!r}; available: {', '.join(text_encoders())}")
     if pretrained:
         bert, config = load_minilm()
     else:
@@ -118,8 +123,7 @@ class TextLearner(Learner):
         self.model.eval()
         with no_grad():
             raw = self.model(batch["input_ids"], batch["attention_mask"]).to_numpy()
-        probs = np.exp(raw - raw.max(axis=1, keepdims=True))
-        probs = (probs / probs.sum(axis=1, keepdims=True))[0]
+        probs = softmax_array(raw)[0]
         idx = int(probs.argmax())
         vocab = getattr(self.dls, "vocab", None)
         return (vocab[idx] if vocab else idx), idx, probs
@@ -196,5 +200,5 @@ def text_head_learner(learn: Learner, bs: int = 64, **kwargs: Any) -> Learner:
                            learn.dls.valid, bs, **kwargs)
 
 
-__all__ = ["text_classifier_learner", "text_classifier", "TextClassifier", "SentenceEncoder",
+__all__ = ["text_classifier_learner", "text_classifier", "text_encoders", "TextClassifier", "SentenceEncoder",
            "TextLearner", "text_head", "text_features", "text_head_learner", "encoder_head_splitter"]

@@ -19,10 +19,7 @@ from typing import Any, List, Optional, Tuple
 
 import numpy as np
 
-
-def plain(value: Any) -> Any:
-    """A numpy scalar as the Python value it holds (so ``np.int64(1)`` and ``1`` are one class)."""
-    return value.item() if isinstance(value, np.generic) else value
+from minitorch.learner.splits import plain
 
 
 def columns(rows: Any) -> dict:

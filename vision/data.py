@@ -30,8 +30,11 @@ import numpy as np
 from PIL import Image
 
 from minitorch.learner.data import Batch, DataLoader, DataLoaders, Dataset
+from minitorch.learner.splits import label_vocab, random_split
 
 from .transforms import Normalize, Resize, open_image, to_rgb
+
+__all__ = ["get_image_files", "ImageDataset", "ImageDataLoader", "ImageDataLoaders"]
 
 PathLike = Union[str, Path]
 Item = Tuple[Path, int]
@@ -67,23 +70,6 @@ def get_image_files(path: PathLike, recurse: bool = True) -> List[Path]:
             Path(root) / n for n in sorted(names) if Path(n).suffix.lower() in IMAGE_EXTENSIONS
         ]
     return files
-
-
-def random_split(
-    n: int, valid_pct: float, seed: Optional[int] = None
-) -> Tuple[np.ndarray, np.ndarray]:
-    """Split ``range(n)`` at random into training and validation indices (both sorted).
-
-    Args:
-        n: the number of items.
-        valid_pct: the fraction that goes to validation (``int(valid_pct * n)`` items).
-        seed: makes the split repeatable.
-    """
-    if not 0 <= valid_pct < 1:
-        raise ValueError(f"valid_pct must be in [0, 1), got {valid_pct}")
-    order = np.random.default_rng(seed).permutation(n)
-    cut = int(valid_pct * n)
-    return np.sort(order[cut:]), np.sort(order[:cut])
 
 
 class ImageDataset(Dataset):
@@ -472,7 +458,7 @@ class ImageDataLoaders(DataLoaders):
             raise ValueError(
                 f"got {len(files)} files but {len(labels)} labels: give one label per file"
             )
-        vocab = list(vocab) if vocab is not None else _sorted_unique(labels)
+        vocab = list(vocab) if vocab is not None else label_vocab(labels)
         items = _label_items(files, labels, vocab)
         t_idx, v_idx = random_split(len(items), valid_pct, seed)
         return cls.from_files(
@@ -583,13 +569,6 @@ def _warn_empty_class_folders(roots: Sequence[Path], vocab: Sequence[str]) -> No
 def _resolve(path: Path, fname: PathLike) -> Path:
     f = Path(fname)
     return f if f.is_absolute() or f.exists() else path / f
-
-
-def _sorted_unique(labels: Sequence[Any]) -> list:
-    try:
-        return sorted(set(labels))
-    except TypeError:  # mixed types: order by their text
-        return sorted(set(labels), key=str)
 
 
 def _label_items(files: Sequence[Path], labels: Sequence[Any], vocab: Sequence[Any]) -> List[Item]:

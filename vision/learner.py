@@ -25,6 +25,7 @@ import numpy as np
 
 from minitorch import Learner, Module, Sequential, no_grad, register_model
 from minitorch.backends import layer_backend
+from minitorch.hub.models import get_entry
 from minitorch.layers.init import data_seed, set_seed
 from minitorch.learner.data import DataLoaders, to_tensor
 from minitorch.learner.features import compute_features, feature_learner
@@ -69,11 +70,15 @@ def body_features(model: Module, body: Module) -> int:
 
 
 def _build_body(arch: Arch, pretrained: bool) -> Tuple[Module, Optional[Any]]:
-    """The pretrained (or fresh) network for ``arch`` and its zoo entry (None for a builder)."""
-    if isinstance(arch, str):
-        from .zoo import create_model, get_entry
+    """The pretrained (or fresh) network for ``arch`` and its zoo entry (None for a builder).
 
-        return create_model(arch, pretrained=pretrained), get_entry(arch)
+    A zoo name is looked up here, once; everything after works on the entry.
+    """
+    if isinstance(arch, str):
+        from .pretrained import create_model  # the download code loads on first use
+
+        entry = get_entry(arch)
+        return create_model(entry, pretrained=pretrained), entry
     return arch(pretrained=pretrained), None
 
 
@@ -87,10 +92,12 @@ def vision_model(arch: str, n_out: int, pretrained: bool = False, concat_pool: b
     ``load_learner`` rebuilds it (with ``pretrained=False``: the weights come
     from the exported file).
     """
-    model, _ = _build_body(arch, pretrained)
+    model, entry = _build_body(arch, pretrained)
     body = cut_body(model)
     head = create_head(body_features(model, body), n_out, lin_ftrs, ps, concat_pool, first_bn, bn_final)
-    return Sequential(body, head)
+    combined = Sequential(body, head)
+    combined.zoo_entry = entry  # vision_learner reads the normalisation from it
+    return combined
 
 
 def body_head_splitter(model: Module) -> List[list]:
@@ -152,12 +159,12 @@ def vision_learner(
     if isinstance(arch, str) and cut is None:  # registered by name: an export can rebuild it
         model = vision_model(arch, n_out, pretrained, concat_pool, lin_ftrs, ps, first_bn, bn_final)
         model.arch_spec["config"]["pretrained"] = False  # a reloaded export gets its weights from the file
+        entry = model.zoo_entry
     else:
-        full, _ = _build_body(arch, pretrained)
+        full, entry = _build_body(arch, pretrained)
         body = cut_body(full, cut)
         head = create_head(body_features(full, body), n_out, lin_ftrs, ps, concat_pool, first_bn, bn_final)
         model = Sequential(body, head)
-    entry = _zoo_entry(arch) if isinstance(arch, str) else None
     if normalize and entry is not None and getattr(dls, "normalize", "absent") is None:
         dls.normalize = Normalize.from_stats(*entry.stats)
     learn = Learner(dls, model, loss_func=loss_func, opt_func=opt_func, lr=lr,
@@ -166,12 +173,6 @@ def vision_learner(
     if pretrained:
         learn.freeze()
     return learn
-
-
-def _zoo_entry(arch: str) -> Any:
-    from .zoo import get_entry
-
-    return get_entry(arch)
 
 
 # ## Feature extraction: the frozen body once, then the head alone

@@ -33,6 +33,24 @@ from PIL import Image, ImageOps
 
 from minitorch.learner.arch import SPEC_ATTR, register_transform
 
+__all__ = [
+    "ImageReadError",
+    "to_rgb",
+    "open_image",
+    "verify_images",
+    "to_chw_array",
+    "Resize",
+    "CenterCrop",
+    "RandomResizedCrop",
+    "RandomTransform",
+    "FlipItem",
+    "Rotate",
+    "Brightness",
+    "Contrast",
+    "aug_transforms",
+    "Normalize",
+]
+
 SizeLike = Union[int, Tuple[int, int]]
 Stats = Tuple[Sequence[float], Sequence[float]]
 

@@ -26,8 +26,11 @@ from typing import Callable, Dict, List, Optional, Sequence
 import numpy as np
 
 import minitorch
+from minitorch.hub.models import ModelEntry, UnknownModelError, get_entry, list_models
 from minitorch.io.hub import ChecksumError, DownloadError
-from vision import zoo
+from vision import pretrained
+
+__all__ = ["build_parser", "main"]
 
 USAGE_ERROR = 2
 
@@ -40,13 +43,13 @@ def _params(n: int) -> str:
     return f"{n / 1e6:.2f}M" if n else "?"
 
 
-def _top1(entry: zoo.ZooEntry) -> str:
+def _top1(entry: ModelEntry) -> str:
     if entry.task != "image-classification":
         return "-"
     return f"{entry.top1:g}%" if entry.top1 is not None else "?"
 
 
-def _input(entry: zoo.ZooEntry) -> str:
+def _input(entry: ModelEntry) -> str:
     """``224x224`` for an image model, ``text`` for a text encoder."""
     return f"{entry.input_size}x{entry.input_size}" if entry.task == "image-classification" else "text"
 
@@ -61,14 +64,14 @@ def _checksum_strength(sha256: str) -> str:
 
 def cmd_list(args: argparse.Namespace) -> int:
     """A table of the models matching the pattern."""
-    names = zoo.list_models(args.pattern)
+    names = list_models(args.pattern)
     if not names:
-        _err(f"no model matches {args.pattern!r}; known: {', '.join(zoo.list_models())}")
+        _err(f"no model matches {args.pattern!r}; known: {', '.join(list_models())}")
         return 1
     rows = [("name", "input", "params", "top-1", "offline")]
     for name in names:
-        e = zoo.get_entry(name)
-        offline = "yes" if zoo.available_offline(e) else "no"
+        e = get_entry(name)
+        offline = "yes" if pretrained.available_offline(e) else "no"
         rows.append((name, _input(e), _params(e.params), _top1(e), offline))
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     for row in rows:
@@ -78,9 +81,9 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 def cmd_info(args: argparse.Namespace) -> int:
     """Every field of one entry, one per line."""
-    e = zoo.get_entry(args.name)
+    e = get_entry(args.name)
     mean, std = e.stats
-    copies = zoo.local_copies(e)
+    copies = pretrained.local_copies(e)
     image = e.task == "image-classification"
     fields = [
         ("name", e.name),
@@ -117,25 +120,25 @@ def cmd_info(args: argparse.Namespace) -> int:
 
 def cmd_download(args: argparse.Namespace) -> int:
     """Find or fetch the weights and print the path."""
-    print(zoo.weights_path(args.name, download=True, progress=not args.quiet))
+    print(pretrained.weights_path(args.name, download=True, progress=not args.quiet))
     return 0
 
 
 def cmd_path(args: argparse.Namespace) -> int:
     """Print the path of a verified local copy; never downloads."""
-    print(zoo.weights_path(args.name, download=False))
+    print(pretrained.weights_path(args.name, download=False))
     return 0
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
     """Re-check the local copies of one model (or all): 1 on any mismatch."""
-    names = [zoo.get_entry(args.name).name] if args.name else zoo.list_models()
+    names = [get_entry(args.name).name] if args.name else list_models()
     bad = checked = 0
     for name in names:
-        for where, path in zoo.local_copies(name):
+        for where, path in pretrained.local_copies(name):
             checked += 1
             try:
-                zoo.check_weights(path, name)
+                pretrained.check_weights(path, name)
                 print(f"ok        {name:<20} {where:<8} {path}")
             except ChecksumError as error:
                 bad += 1
@@ -172,7 +175,7 @@ def cmd_predict(args: argparse.Namespace) -> int:
     Every image that fails, for whatever reason, is reported on stderr by file
     name and the others are still classified; any failure makes the exit code 1.
     """
-    entry = zoo.get_entry(args.name)
+    entry = get_entry(args.name)
     if entry.task != "image-classification":
         _err(f"{entry.name} is a {entry.task}, not an image classifier: use it from Python "
              "(text.models.load_minilm, text.learner.text_classifier_learner)")
@@ -181,7 +184,7 @@ def cmd_predict(args: argparse.Namespace) -> int:
     if not images:
         _err(f"no files to classify in {', '.join(args.images)}")
         return 1
-    results, failures = zoo.predict(entry, images, topk=args.topk, batch_size=args.batch_size)
+    results, failures = pretrained.predict(entry, images, topk=args.topk, batch_size=args.batch_size)
     for path, message in failures:
         _err(f"{path}: {message}")
     if args.json:
@@ -201,11 +204,11 @@ def cmd_export(args: argparse.Namespace) -> int:
     """Write the pretrained model as ONNX: normalisation inside, class names in the metadata."""
     from minitorch.graph.learner_onnx import export_with_preprocessing
 
-    entry = zoo.get_entry(args.name)
+    entry = get_entry(args.name)
     if entry.task != "image-classification":
         _err(f"{entry.name} is a {entry.task}: only image classifiers export from the command line")
         return USAGE_ERROR
-    model = zoo.create_model(entry)
+    model = pretrained.create_model(entry)
     size = entry.input_size
     example = minitorch.Tensor.from_numpy(np.zeros((1, 3, size, size), np.float32))
     path = export_with_preprocessing(model, example, args.onnx, *entry.stats, entry.categories,
@@ -269,7 +272,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         return USAGE_ERROR
     try:
         return COMMANDS[args.command](args)
-    except zoo.UnknownModelError as error:
+    except UnknownModelError as error:
         _err(f"minitorch-zoo: {error}")
         return USAGE_ERROR
     except (DownloadError, ValueError) as error:  # ChecksumError is a DownloadError

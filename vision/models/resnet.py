@@ -23,8 +23,8 @@ publishes), not on the first 1x1 as in the paper.
 Every attribute has torchvision's name (``conv1``, ``layer1.0.bn2``,
 ``layer2.0.downsample.0``, ``fc``), so a torchvision ``state_dict`` loads
 as it is: ``model.load_state_dict(minitorch.io.load_checkpoint(path))``.
-The builders below only build, with random weights; ``vision.zoo`` fetches
-and loads pretrained files.
+The builders below only build, with random weights; ``ZOO`` at the end
+describes torchvision's published weights, which ``vision.zoo`` fetches and loads.
 """
 
 from __future__ import annotations
@@ -46,6 +46,9 @@ from minitorch import (
 from minitorch.tensor import Tensor
 from minitorch.tensor_data import DTypeLike
 from minitorch.tensor_ops import TensorBackend
+from vision.transforms import imagenet_stats
+
+from .entry import ZooEntry
 
 # torchvision's names already match ours: nothing to rename when loading its files.
 RESNET_RENAMES: List[tuple] = []
@@ -266,6 +269,42 @@ def resnet50(
 ) -> ResNet:
     """ResNet-50 (Bottlenecks 3-4-6-3, 25.6 M parameters), randomly initialised (arguments as resnet18)."""
     return _resnet(Bottleneck, (3, 4, 6, 3), num_classes, backend, dtype)
+
+
+# ## The zoo's entries: torchvision's IMAGENET1K_V1 weights
+
+_PAPER = "He, Zhang, Ren & Sun, Deep Residual Learning for Image Recognition, CVPR 2016"
+_PUBLISHED = {  # name: (builder, file, top-1 of torchvision's IMAGENET1K_V1 weights, params)
+    "resnet18": (resnet18, "resnet18-f37072fd.pth", 69.758, 11_689_512),
+    "resnet34": (resnet34, "resnet34-b627a593.pth", 73.314, 21_797_672),
+    "resnet50": (resnet50, "resnet50-0676ba61.pth", 76.130, 25_557_032),
+}
+# torchvision publishes only the first 8 hex digits (32 bits) of each file's sha256, in its
+# name. Where the full digest of the published file is known it is checked instead.
+_FULL_SHA256 = {
+    "resnet18-f37072fd.pth": "f37072fd47e89c5e827621c5baffa7500819f7896bbacec160b1a16c560e07ec",
+    "resnet50-0676ba61.pth": "0676ba61b6795bbe1773cffd859882e5e297624d384b6993f7c9e683e722fb8a",
+}
+
+
+def _entry(name: str) -> ZooEntry:
+    builder, filename, top1, params = _PUBLISHED[name]
+    prefix = filename.rsplit("-", 1)[1].split(".")[0]
+    return ZooEntry(
+        name=name, builder=builder, family="resnet", input_size=224, resize_size=256,
+        stats=imagenet_stats, filename=filename, sha256=_FULL_SHA256.get(filename, prefix),
+        urls=(f"https://download.pytorch.org/models/{filename}",), renames=tuple(RESNET_RENAMES),
+        params=params, top1=top1, top1_source="torchvision, IMAGENET1K_V1 weights (acc@1)",
+        license="BSD-3-Clause (torchvision)", paper=_PAPER,
+        description=f"ResNet-{name[6:]} (torchvision IMAGENET1K_V1), 256 -> 224 centre crop, ImageNet mean/std",
+        notes="torchvision publishes the first 8 hex digits of the sha256 in the file name; "
+              + ("the zoo checks the full sha256 of that file." if filename in _FULL_SHA256
+                 else "the zoo can check only that prefix."),
+    )
+
+
+ZOO = tuple(_entry(name) for name in _PUBLISHED)
+"""The zoo's entries, read by :mod:`minitorch.hub.models` (entry point ``minitorch.hub``)."""
 
 
 __all__ = ["RESNET_RENAMES", "BasicBlock", "Bottleneck", "ResNet", "resnet18", "resnet34", "resnet50"]

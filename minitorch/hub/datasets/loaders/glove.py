@@ -13,6 +13,8 @@ import numpy as np
 
 from .types import WordVectors
 
+__all__ = ["load_glove"]
+
 
 def load_glove(path: str | Path, max_words: int | None = None) -> WordVectors:
     """Read GloVe vectors into a float32 matrix.

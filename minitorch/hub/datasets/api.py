@@ -12,6 +12,8 @@ from . import fetch
 from .catalogue import CATALOGUE, get, variants
 from .entry import Dataset
 
+__all__ = ["list_datasets", "info", "path", "load", "download", "verify", "availability"]
+
 
 def list_datasets() -> list[str]:
     """Names of every catalogued data set, in catalogue order."""

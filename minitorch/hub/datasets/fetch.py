@@ -2,9 +2,10 @@
 
 Everything a data set needs lands in ``$MINITORCH_HOME/datasets/<name>/``;
 archives that only serve to extract a member from (``SST-2.zip``) stay in
-``$MINITORCH_HOME/downloads/``. Each file goes through
-:func:`minitorch.io.hub.download`, so it is mirror-first, resumable and
-verified before it is moved into place.
+``$MINITORCH_HOME/downloads/``. Each file is found by the hub's one resolver,
+:func:`minitorch.hub.resolve.fetch_file`, so it is cache first, then mirrors,
+URLs and the archive it is published in, resumable and verified before it is
+moved into place.
 """
 
 from __future__ import annotations
@@ -12,26 +13,35 @@ from __future__ import annotations
 import json
 import shutil
 from dataclasses import dataclass
-from functools import partial
 from pathlib import Path
 
 from tqdm.auto import tqdm
 
+from minitorch.hub import resolve
 from minitorch.io import archive, hub
 
 from .entry import DataFile, Dataset
+
+__all__ = [
+    "dataset_dir",
+    "fetch",
+    "wanted_files",
+    "read_manifest",
+    "fetch_file",
+    "unpack",
+    "FileCheck",
+    "verify",
+]
 
 MANY_FILES = 20  # above this, one bar counts files instead of one bar per file
 
 
 def dataset_dir(entry: Dataset) -> Path:
     """The cache folder of a data set: ``$MINITORCH_HOME/datasets/<name>``."""
-    return hub.cache_dir() / "datasets" / entry.name
+    return resolve.cache_folder(entry)
 
 
-def mirror_path(entry: Dataset, file: DataFile) -> str:
-    """Where ``file`` sits under a mirror: ``<entry.mirror>/<file.path>``."""
-    return f"{entry.mirror}/{file.path}" if entry.mirror else file.path
+mirror_path = resolve.mirror_path  # ``<entry.mirror>/<file.path>``: where a file sits under a mirror
 
 
 # ------------------------------------------------------------------ fetching
@@ -110,51 +120,8 @@ def read_manifest(path: Path, splits: tuple[str, ...] = ()) -> list[DataFile]:
 
 
 def fetch_file(entry: Dataset, file: DataFile, force: bool = False, progress: bool = True) -> Path:
-    """Fetch one file: mirrors, then its URLs, then (if any) the archive it comes in."""
-    dest = dataset_dir(entry) / file.path
-    try:
-        return hub.download(
-            file.urls,
-            dest=dest,
-            mirror_path=mirror_path(entry, file),
-            mirrors=entry.system_mirrors,
-            force=force,
-            progress=progress,
-            size=file.size,
-            **file.checksums(),
-        )
-    except hub.DownloadError as error:
-        if file.origin is None:
-            raise
-        first = error
-    try:
-        return _from_archive(entry, file, dest, progress)
-    except (hub.DownloadError, FileNotFoundError) as second:
-        detail = f"{first}\nThen tried the archive it is published in:\n{second}"
-        if isinstance(second, hub.ChecksumError):
-            raise hub.ChecksumError(
-                second.source, second.algorithm, second.expected, second.actual, detail
-            ) from second
-        raise hub.DownloadError(detail) from second
-
-
-def _from_archive(entry: Dataset, file: DataFile, dest: Path, progress: bool) -> Path:
-    assert file.origin is not None
-    published = file.origin.archive
-    archive_path = hub.download(
-        published.urls,
-        dest=hub.cache_dir() / "downloads" / published.path,
-        mirror_path=mirror_path(entry, published),
-        mirrors=entry.system_mirrors,
-        progress=progress,
-        size=published.size,
-        **published.checksums(),
-    )
-    check = None
-    if file.origin.same_bytes:
-        source = f"{archive_path}:{file.origin.name} (delete {archive_path} to download it again)"
-        check = partial(hub.check_file, source=source, **file.checksums())
-    return archive.extract_member(archive_path, file.origin.name, dest, check)
+    """Fetch one file: the cache, mirrors, then its URLs, then (if any) the archive it comes in."""
+    return resolve.fetch_file(entry, file, force=force, progress=progress)
 
 
 def unpack(path: Path, root: Path, stamp: str, force: bool = False) -> None:
@@ -214,7 +181,7 @@ def _check(path: Path, file: DataFile) -> FileCheck:
     if how != "unchecked" or file.origin is None:
         return FileCheck(path, True, how)
     published = file.origin.archive
-    archive_path = hub.cache_dir() / "downloads" / published.path
+    archive_path = resolve.archive_path(file)
     if not archive_path.exists():
         return FileCheck(path, True, f"no checksum of its own; {published.path} no longer cached")
     inner = _check(archive_path, published)

@@ -20,6 +20,8 @@ import numpy as np
 
 from .types import ImageArrays
 
+__all__ = ["read_idx", "load_idx_set"]
+
 # element-type byte -> numpy dtype (big-endian, as the format specifies)
 IDX_DTYPES = {
     0x08: np.dtype("u1"),

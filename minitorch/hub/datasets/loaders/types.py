@@ -12,6 +12,8 @@ from typing import NamedTuple
 
 import numpy as np
 
+__all__ = ["ImageArrays", "ImageFiles", "TextSplits", "WordVectors"]
+
 
 class ImageArrays(NamedTuple):
     """Images as arrays: ``x`` is ``(N, H, W)`` or ``(N, H, W, C)`` uint8, ``y`` is ``(N,)`` int64."""

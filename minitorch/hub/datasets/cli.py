@@ -1,10 +1,10 @@
-"""``python -m datasets list | info | download | verify | path``.
+"""``minitorch-datasets list | info | download | verify | path`` (or ``python -m minitorch.hub.datasets``).
 
-    python -m datasets list                    # every entry and where it would come from
-    python -m datasets info mnist              # license, citation, URLs, checksums, layout
-    python -m datasets download mnist sst2     # fetch into the cache
-    python -m datasets verify mnist            # fetch if needed, then re-hash every file
-    python -m datasets path imdb_sample        # print the cache folder (for shell scripts)
+    minitorch-datasets list                    # every entry and where it would come from
+    minitorch-datasets info mnist              # license, citation, URLs, checksums, layout
+    minitorch-datasets download mnist sst2     # fetch into the cache
+    minitorch-datasets verify mnist            # fetch if needed, then re-hash every file
+    minitorch-datasets path imdb_sample        # print the cache folder (for shell scripts)
 
 Exit status: 0 on success, 1 when something could not be fetched or does not
 match its checksum, 2 for a usage error (e.g. an unknown name).
@@ -21,6 +21,8 @@ from minitorch.io import hub
 
 from . import api, fetch
 from .catalogue import get
+
+__all__ = ["build_parser", "main"]
 
 
 def _cmd_list(args: argparse.Namespace) -> int:
@@ -119,7 +121,7 @@ def _cmd_verify(args: argparse.Namespace) -> int:
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (separate so tests and docs can inspect it)."""
     parser = argparse.ArgumentParser(
-        prog="python -m datasets",
+        prog="minitorch-datasets",
         description="minitorch's data catalogue: list, describe, download and verify data sets.",
         epilog="Environment: MINITORCH_HOME (cache), MINITORCH_MIRROR (folder or URL tried "
         "first), MINITORCH_OFFLINE=1 (never use the network).",

@@ -23,6 +23,8 @@ import numpy as np
 
 from .types import ImageArrays
 
+__all__ = ["UnsafePickleError", "read_batch", "load_cifar_batches"]
+
 CIFAR10_CLASSES = [
     "airplane", "automobile", "bird", "cat", "deer",
     "dog", "frog", "horse", "ship", "truck",

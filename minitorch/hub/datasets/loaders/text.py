@@ -11,6 +11,8 @@ from pathlib import Path
 
 from .types import TextSplits
 
+__all__ = ["read_tsv", "load_sst2", "load_labelled_csv"]
+
 
 def read_tsv(path: str | Path) -> list[dict[str, str]]:
     """Read a GLUE-style TSV: a header row, then one tab-separated row per line.

@@ -14,6 +14,8 @@ from pathlib import Path
 
 from .types import ImageFiles
 
+__all__ = ["list_images", "read_class_names", "load_image_folder"]
+
 IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".bmp", ".gif", ".webp"})
 
 
