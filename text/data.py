@@ -266,17 +266,8 @@ class TextDataLoaders(DataLoaders):
         tokenizer: Optional[WordPieceTokenizer] = None,
         path: PathLike = ".",
     ) -> None:
-        super().__init__(train, valid, vocab)
+        super().__init__(train, valid, vocab, path)
         self.tokenizer = train.dataset.tokenizer if tokenizer is None else tokenizer
-        self.path = Path(path)
-
-    @property
-    def train_ds(self) -> TextDataset:
-        return self.train.dataset
-
-    @property
-    def valid_ds(self) -> TextDataset:
-        return self.valid.dataset
 
     def onnx_example(self, n: int = 2) -> Tuple[np.ndarray, np.ndarray]:
         """``n`` training texts padded to the longest length allowed, for ``Learner.export_onnx`` to trace.

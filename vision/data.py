@@ -246,8 +246,7 @@ class ImageDataLoaders(DataLoaders):
         normalize: Optional[Normalize] = None,
         path: PathLike = ".",
     ) -> None:
-        super().__init__(train, valid, vocab)
-        self.path = Path(path)
+        super().__init__(train, valid, vocab, path)
         self.normalize = normalize
 
     @property
@@ -262,16 +261,6 @@ class ImageDataLoaders(DataLoaders):
         self._normalize = value
         for loader in (self.train, self.valid):
             loader.item_tfm = value
-
-    @property
-    def train_ds(self) -> ImageDataset:
-        """The training data set."""
-        return self.train.dataset
-
-    @property
-    def valid_ds(self) -> ImageDataset:
-        """The validation data set."""
-        return self.valid.dataset
 
     # ## Building
 

@@ -17,6 +17,8 @@ tensors (float32 by default) while integer arrays — class labels — stay
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
 from typing import Any, Callable, Iterator, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
@@ -203,14 +205,30 @@ class DataLoaders:
         train: the training loader (usually shuffled).
         valid: the validation loader.
         vocab: the class names, if known (``dls.vocab``; ``dls.c`` is their number).
+        path: the data folder (``Learner`` saves models under it).
     """
 
     def __init__(
-        self, train: DataLoader, valid: DataLoader, vocab: Optional[Sequence[str]] = None
+        self,
+        train: DataLoader,
+        valid: DataLoader,
+        vocab: Optional[Sequence[str]] = None,
+        path: Union[str, os.PathLike] = ".",
     ) -> None:
         self.train = train
         self.valid = valid
         self.vocab = list(vocab) if vocab is not None else None
+        self.path = Path(path)
+
+    @property
+    def train_ds(self) -> Any:
+        """The training data set."""
+        return self.train.dataset
+
+    @property
+    def valid_ds(self) -> Any:
+        """The validation data set."""
+        return self.valid.dataset
 
     def __getitem__(self, i: int) -> DataLoader:
         return (self.train, self.valid)[i]
