@@ -75,7 +75,7 @@ def torch_forward(model_name: str, variant: str, batch: int) -> Callable[[], Non
 
         model = torch_lite0(torch, same_padding=variant.startswith("same"))
     else:
-        from tests.test_vision_resnet import torch_reference
+        from tests.vision.test_vision_resnet import torch_reference
 
         model = torch_reference("basic", (2, 2, 2, 2))
     model.eval()

@@ -11,8 +11,8 @@ from project.train_mnist import MnistCNN, images_to_tensor, predict, train
 from project.train_sentiment import SentenceCNN, Vocabulary, pad
 from project.train_sentiment import predict as predict_sentences
 from project.train_sentiment import train as train_sentences
-from tests.test_keras import shared_mnist
-from tests.test_layers import conv2d_reference
+from tests.keras.test_keras import shared_mnist
+from tests.layers.test_layers import conv2d_reference
 
 
 def numpy_weights(module: object) -> dict:

@@ -16,7 +16,7 @@ from minitorch.learner.learner import Learner
 onnx = pytest.importorskip("onnx")
 ort = pytest.importorskip("onnxruntime")
 
-from shared_data import SHARED  # noqa: E402
+from tests.shared_data import SHARED  # noqa: E402
 
 
 def _images(n: int, seed: int) -> np.ndarray:

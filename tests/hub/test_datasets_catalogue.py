@@ -20,12 +20,12 @@ from urllib.parse import urlparse
 
 import numpy as np
 import pytest
-from shared_data import SHARED
 
 from minitorch.hub import datasets
 from minitorch.hub.datasets import catalogue, fetch
 from minitorch.hub.datasets.cli import main
 from minitorch.io import hub
+from tests.shared_data import SHARED
 
 needs_shared = pytest.mark.skipif(
     SHARED is None,

@@ -25,19 +25,19 @@ from typing import Any, Dict, Iterator, List, Tuple
 
 import numpy as np
 import pytest
-from shared_data import SHARED
 
 import minitorch
 from minitorch.hub import resolve
 from minitorch.io import hub
 from minitorch.io.hub import ChecksumError, DownloadError
 from tests import pth_builder
+from tests.shared_data import SHARED
 from tests.torch_lite0 import torch_lite0
 from vision import pretrained, zoo
 from vision.models.efficientnet_lite import LITE_SCALING
 from vision.zoo_cli import main
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 PHOTOS = (SHARED or REPO.parent / "shared" / "datasets") / "imagenette2-224-subset" / "val"  # read before fixtures clear the mirror
 LITES = ["efficientnet_lite0", "efficientnet_lite1", "efficientnet_lite2"]
 

@@ -22,7 +22,7 @@ import minitorch
 onnx = pytest.importorskip("onnx", reason="ONNX export checks need the onnx package")
 ort = pytest.importorskip("onnxruntime", reason="ONNX export checks need onnxruntime")
 
-from shared_data import SHARED  # noqa: E402
+from tests.shared_data import SHARED  # noqa: E402
 
 ATOL = 1e-4  # float32: ONNX Runtime and minitorch sum in other orders
 

@@ -13,10 +13,10 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from test_text_data import random_texts, tiny_tokenizer_json  # the same tiny vocabulary
 
 import minitorch
 from minitorch import Learner, cross_entropy
+from tests.text.test_text_data import random_texts, tiny_tokenizer_json  # the same tiny vocabulary
 from text import TextDataLoaders, WordPieceTokenizer
 from text.learner import SentenceEncoder, TextClassifier, text_head
 from text.models import BertConfig, BertModel, masked_mean, mean_pool

@@ -15,7 +15,7 @@ import pytest
 
 from minitorch.kernels import jit
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 KERNEL = """
 from minitorch.kernels.jit import kernel

@@ -11,7 +11,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from learner_helpers import blob_dls, blobs, body_head_model, learner
 
 from minitorch.layers.modules import (
     BatchNorm2d,
@@ -25,8 +24,9 @@ from minitorch.layers.modules import (
 )
 from minitorch.learner.arch import describe_model, model_from_description, register_model
 from minitorch.learner.metrics import accuracy
+from tests.learner_helpers import blob_dls, blobs, body_head_model, learner
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 PREDICT = textwrap.dedent("""
     import json, sys

@@ -18,7 +18,7 @@ from minitorch.keras import progbar
 
 def shared_mnist() -> Path | None:
     env = os.environ.get("MINITORCH_MIRROR", "")
-    root = Path(env) if env and "://" not in env else Path(__file__).resolve().parents[1].parent / "shared" / "datasets"
+    root = Path(env) if env and "://" not in env else Path(__file__).resolve().parents[2].parent / "shared" / "datasets"
     return root / "mnist" if (root / "mnist").is_dir() else None
 
 

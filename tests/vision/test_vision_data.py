@@ -8,10 +8,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PIL import Image
-from shared_data import SHARED
 
 import minitorch
 from minitorch.backends import layer_backend
+from tests.shared_data import SHARED
 from vision import ImageDataLoaders, Normalize, Resize, aug_transforms, inception_stats
 from vision.data import get_image_files
 from vision.transforms import ImageReadError

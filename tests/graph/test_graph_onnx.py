@@ -19,7 +19,7 @@ from project.train_mnist import MnistCNN
 onnx = pytest.importorskip("onnx")
 ort = pytest.importorskip("onnxruntime")
 
-from shared_data import SHARED  # noqa: E402
+from tests.shared_data import SHARED  # noqa: E402
 
 
 def _t(*shape: int, seed: int = 0) -> minitorch.Tensor:

@@ -10,7 +10,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from shared_data import SHARED
 
 from minitorch.hub.datasets.loaders import (
     UnsafePickleError,
@@ -24,6 +23,7 @@ from minitorch.hub.datasets.loaders import (
     read_idx,
     read_tsv,
 )
+from tests.shared_data import SHARED
 
 needs_shared = pytest.mark.skipif(
     SHARED is None,

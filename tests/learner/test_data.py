@@ -107,7 +107,7 @@ def test_mnist_through_the_catalogue(tmp_path, monkeypatch) -> None:
     """Real data: MNIST from the shared mirror, batched into float32 tensors."""
     from minitorch.hub import datasets
 
-    default = Path(__file__).resolve().parents[2] / "shared" / "datasets"
+    default = Path(__file__).resolve().parents[3] / "shared" / "datasets"
     mirror = Path(os.environ.get("MINITORCH_MIRROR", default))
     if not (mirror / "mnist").is_dir():
         pytest.skip(f"MNIST mirror not found at {mirror}: set MINITORCH_MIRROR to shared/datasets")

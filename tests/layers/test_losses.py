@@ -10,7 +10,7 @@ from minitorch import nn
 from minitorch.backends import FastTensorBackend
 from minitorch.grad_check import grad_check
 from minitorch.layers import losses
-from tests.test_layers import check_all_grads, rand, t
+from tests.layers.test_layers import check_all_grads, rand, t
 
 
 def log_softmax(z: np.ndarray) -> np.ndarray:

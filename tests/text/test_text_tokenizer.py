@@ -32,7 +32,7 @@ needs_minilm = pytest.mark.skipif(
 SST2 = (
     Path(
         os.environ.get(
-            "MINITORCH_MIRROR", Path(__file__).resolve().parents[2] / "shared" / "datasets"
+            "MINITORCH_MIRROR", Path(__file__).resolve().parents[3] / "shared" / "datasets"
         )
     )
     / "sst2"

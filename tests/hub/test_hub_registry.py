@@ -16,7 +16,7 @@ from minitorch.hub.files import HubFile, Package, Resource
 from minitorch.hub.models import ModelEntry
 from minitorch.io import hub
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 
 pytestmark = pytest.mark.usefixtures("isolated_hub")  # a temporary cache, no mirror (conftest.py)

@@ -11,13 +11,12 @@ from __future__ import annotations
 
 import importlib.util
 import json
-import time
 from pathlib import Path
 
 import numpy as np
 import pytest
-from shared_data import SHARED
 
+from tests.shared_data import SHARED
 from text import SortedDataLoader, TextDataLoaders, TextDataset, WordPieceTokenizer
 
 HAVE_MINILM = importlib.util.find_spec("all_minilm_l6_v2") is not None
@@ -296,7 +295,7 @@ def test_imdb_sample_from_csv() -> None:
 @needs_minilm
 @pytest.mark.skipif(SHARED is None or not (SHARED / "sst2" / "train.tsv").exists(),
                     reason="SST-2 not found: set MINITORCH_MIRROR to the shared/datasets folder")
-def test_sst2_from_splits_builds_in_seconds(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_sst2_from_splits_builds(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from minitorch.hub import datasets
     from minitorch.io import hub
 
@@ -304,12 +303,9 @@ def test_sst2_from_splits_builds_in_seconds(tmp_path: Path, monkeypatch: pytest.
     monkeypatch.setenv(hub.ENV_OFFLINE, "1")
     monkeypatch.setenv(hub.ENV_MIRROR, str(SHARED))
     splits = datasets.load("sst2", progress=False)
-    start = time.perf_counter()
-    dls = TextDataLoaders.from_splits(splits, bs=64, seed=0)
-    seconds = time.perf_counter() - start
-    print(f"SST-2 TextDataLoaders built in {seconds:.2f} s")
+    dls = TextDataLoaders.from_splits(splits, bs=64, seed=0)  # its time: bench/bench_data.py
     assert (len(dls.train_ds), len(dls.valid_ds)) == (67349, 872)
-    assert dls.vocab == ["negative", "positive"] and seconds < 10
+    assert dls.vocab == ["negative", "positive"]
     assert dls.train_ds.lengths.max() <= 128
 
 

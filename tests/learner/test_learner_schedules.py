@@ -6,10 +6,10 @@ import math
 
 import numpy as np
 import pytest
-from learner_helpers import blob_dls, body_head_model, body_head_splitter, learner, weights
 
 from minitorch.learner.lr_finder import minimum, steep, valley
 from minitorch.optim import SGD
+from tests.learner_helpers import blob_dls, body_head_model, body_head_splitter, learner, weights
 
 
 def one_cycle(step: int, total: int, lr_max: float, pct: float, div: float, div_final: float,

@@ -5,11 +5,11 @@ from __future__ import annotations
 import matplotlib
 import numpy as np
 import pytest
-from learner_helpers import learner
 
 from minitorch.layers.modules import Flatten, Linear, Sequential
 from minitorch.learner.data import DataLoaders
 from minitorch.learner.interpret import ClassificationInterpretation
+from tests.learner_helpers import learner
 
 matplotlib.use("Agg")
 

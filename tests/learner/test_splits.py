@@ -45,7 +45,7 @@ def test_label_vocab_sorts_and_merges_numpy_scalars() -> None:
 
 
 def _tokenizer(tmp_path: Path):
-    from tests.test_text_data import tiny_tokenizer_json
+    from tests.text.test_text_data import tiny_tokenizer_json
     from text.tokenizer import WordPieceTokenizer
 
     path = tmp_path / "tokenizer.json"

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from learner_helpers import blob_dls, learner, mlp, weights
 
 from minitorch.learner.callback.core import (
     Callback,
@@ -20,6 +19,7 @@ from minitorch.learner.callback.core import (
 )
 from minitorch.learner.data import DataLoaders
 from minitorch.optim import SGD
+from tests.learner_helpers import blob_dls, learner, mlp, weights
 
 
 class Events(Callback):

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from learner_helpers import (
+
+from minitorch.learner.callback.core import Callback
+from minitorch.learner.metrics import F1Score, accuracy, error_rate
+from minitorch.optim import SGD
+from tests.learner_helpers import (
     blob_dls,
     blobs,
     body_head_model,
@@ -13,10 +17,6 @@ from learner_helpers import (
     mlp,
     weights,
 )
-
-from minitorch.learner.callback.core import Callback
-from minitorch.learner.metrics import F1Score, accuracy, error_rate
-from minitorch.optim import SGD
 
 
 def test_learner_trains_to_high_accuracy():
