@@ -23,11 +23,12 @@ gradients (``tests/test_layers.py``).
 
 from __future__ import annotations
 
+import random
 from typing import Any, Optional, Sequence, Tuple
 
 import numpy as np
 
-from . import channel_kernels, fast_ops, parallel
+from . import channel_kernels, fast_ops, nn, parallel, recording
 from .autodiff import Context
 from .recording import recorded_as
 from .tensor import Tensor
@@ -70,23 +71,35 @@ def class_indices(target: Any, n: Optional[int] = None) -> np.ndarray:
 
 
 class Linear(Function):
-    """``x @ weight.T + bias`` over the last dim of ``x`` (any leading dims)."""
+    """``x @ weight.T + bias`` over the last dim of ``x`` (any leading dims), then ``relu`` if asked.
+
+    With ``relu`` the activation costs no graph node of its own: the forward
+    clips the product in place, and the backward zeroes the incoming gradient
+    where the output was not positive (``relu``'s derivative) before the
+    products.
+    """
 
     @staticmethod
-    def forward(ctx: Context, x: Tensor, weight: Tensor, bias: Optional[Tensor], x_grad: bool) -> Tensor:
+    def forward(
+        ctx: Context, x: Tensor, weight: Tensor, bias: Optional[Tensor], x_grad: bool, relu: bool = False
+    ) -> Tensor:
         w = as_array(weight)
         x2 = as_array(x).reshape(-1, w.shape[1])
         out = parallel.matmul(x2, w.T)
         if bias is not None:
             out += as_array(bias)
-        ctx.save_for_backward(x, weight, bias is not None, x_grad)
+        if relu:
+            np.maximum(out, 0, out=out)
+        ctx.save_for_backward(x, weight, bias is not None, x_grad, out if relu else None)
         return from_array(out.reshape(*x.shape[:-1], w.shape[0]), x)
 
     @staticmethod
     def backward(ctx: Context, grad_output: Tensor) -> Tuple[Any, ...]:
-        x, weight, has_bias, x_grad = ctx.saved_values
+        x, weight, has_bias, x_grad, relu_out = ctx.saved_values
         w = as_array(weight)
         g = as_array(grad_output).reshape(-1, w.shape[0])
+        if relu_out is not None:
+            g = np.where(relu_out > 0, g, 0).astype(g.dtype, copy=False)
         x2 = as_array(x).reshape(-1, w.shape[1])
         dx = from_array(parallel.matmul(g, w).reshape(x.shape), x) if x_grad else None
         dw = from_array(parallel.matmul(g.T, x2).astype(w.dtype, copy=False), weight)
@@ -94,13 +107,15 @@ class Linear(Function):
         return dx, dw, db
 
 
-def linear(x: Tensor, weight: Tensor, bias: Optional[Tensor] = None) -> Tensor:
+def linear(x: Tensor, weight: Tensor, bias: Optional[Tensor] = None, relu: bool = False) -> Tensor:
     """The affine map of a fully connected layer, as one fused graph node.
 
     Args:
         x: ``(..., in_features)``.
         weight: ``(out_features, in_features)`` (PyTorch's layout).
         bias: ``(out_features,)`` or None.
+        relu: apply ``relu`` to the result in the same node (a Dense layer's
+            activation without a node, a kernel launch and a tensor of its own).
 
     Returns:
         ``(..., out_features)``.
@@ -118,7 +133,10 @@ def linear(x: Tensor, weight: Tensor, bias: Optional[Tensor] = None) -> Tensor:
     if not fast_ops.USE_BLAS:  # course_kernels(): the student's matmul and zip do the work
         rows = x.contiguous().view(-1, weight.shape[1]) @ weight.permute(1, 0)
         out = rows if bias is None else rows + bias
-        return out.view(*x.shape[:-1], weight.shape[0])
+        out = out.view(*x.shape[:-1], weight.shape[0])
+        return out.relu() if relu else out
+    if relu:
+        return Linear.apply(x, weight, bias, x.requires_grad(), True)
     return Linear.apply(x, weight, bias, x.requires_grad())
 
 
@@ -415,6 +433,53 @@ def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
     return Concat.apply(*tensors, dim)
 
 
+# ## Dropout
+
+
+class Dropout(Function):
+    """``x * mask`` for a constant ``mask``: the one gradient is ``grad * mask``.
+
+    ``nn.dropout`` multiplies by the mask with the course's ``Mul``, whose
+    backward also computes the (unused) gradient of the constant mask.
+    """
+
+    @staticmethod
+    def forward(ctx: Context, x: Tensor, mask: np.ndarray) -> Tensor:
+        ctx.save_for_backward(mask)
+        return from_array(as_array(x) * mask, x)
+
+    @staticmethod
+    def backward(ctx: Context, grad_output: Tensor) -> Tensor:
+        (mask,) = ctx.saved_values
+        return from_array(as_array(grad_output) * mask, grad_output)
+
+
+def dropout(x: Tensor, rate: float) -> Tensor:
+    """``nn.dropout(x, rate)`` in training, as one graph node (a traced model gets ``nn.dropout``).
+
+    The mask is drawn as ``nn.dropout`` draws it, from a numpy generator seeded
+    by Python's ``random`` (so ``random.seed`` repeats it), in ``x``'s dtype.
+
+    Args:
+        x: any tensor.
+        rate: the probability of zeroing an entry, in ``[0, 1)``.
+
+    Returns:
+        A tensor of ``x``'s shape: kept entries scaled by ``1 / (1 - rate)``.
+    """
+    if not 0.0 <= rate < 1.0:
+        raise ValueError(f"dropout rate must lie in [0, 1), got {rate}")
+    if rate == 0.0:
+        return x
+    if recording.watcher() is not None:  # a tracer knows the composed form's ops
+        return nn.dropout(x, rate)
+    rng = np.random.default_rng(random.getrandbits(64))
+    dtype = x.dtype.type
+    mask = (rng.random(x.shape, dtype=np.float32) >= rate).astype(dtype)
+    mask *= dtype(1.0 / (1.0 - rate))
+    return Dropout.apply(x, mask)
+
+
 # ## Clipped activations
 
 
@@ -439,7 +504,7 @@ def clamp(x: Tensor, lo: float, hi: float) -> Tensor:
 
 
 __all__ = [
-    "clamp", "Clamp", "cat", "Concat",
+    "clamp", "Clamp", "cat", "Concat", "dropout", "Dropout",
     "as_array", "from_array", "class_indices", "linear", "batch_norm", "layer_norm",
     "embedding", "gelu", "Linear", "BatchNorm", "LayerNorm", "Embedding", "GELU",
 ]

@@ -383,7 +383,7 @@ class Dropout(Module):
     def forward(self, x: Tensor) -> Tensor:
         if not self.training or self.p == 0.0:
             return x
-        return nn.dropout(x, self.p)
+        return fused.dropout(x, self.p)
 
     def extra_repr(self) -> str:
         return f"p={self.p}"
