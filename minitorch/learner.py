@@ -20,6 +20,7 @@ groups learning rates spread geometrically from 1e-5 to 1e-3.
 
 from __future__ import annotations
 
+import operator
 import warnings
 from contextlib import contextmanager
 from pathlib import Path
@@ -56,6 +57,9 @@ from .recorder import Recorder
 from .tensor import Tensor
 
 LR = Union[float, slice, Sequence[float]]
+
+
+_by_order = operator.attrgetter("order")  # callbacks run in ascending ``order``
 
 
 def cast_model(model: Module, dtype: Any) -> Module:
@@ -238,7 +242,7 @@ class Learner:
 
     def __call__(self, event: str) -> None:
         """Announce ``event`` to every callback, in ``order``."""
-        for cb in sorted(self.cbs, key=lambda c: c.order):
+        for cb in sorted(self.cbs, key=_by_order):
             cb(event)
 
     def show_training_loop(self) -> None:
@@ -313,10 +317,19 @@ class Learner:
             self(f"after_cancel_{event}")
         self(f"after_{event}")
 
-    def _to_backend(self, batch: tuple) -> tuple:
-        """The batch's tensors on the model's backend (sharing their numbers): fast.ai's device move."""
+    def _model_backend(self) -> Any:
+        """The backend of the model's first parameter (None for a model without any)."""
         params = self.model.parameters()
-        backend = getattr(params[0].value, "backend", None) if params else None
+        return getattr(params[0].value, "backend", None) if params else None
+
+    def _to_backend(self, batch: tuple, backend: Any = None) -> tuple:
+        """The batch's tensors on the model's backend (sharing their numbers): fast.ai's device move.
+
+        Args:
+            batch: the loader's tuple.
+            backend: the model's backend when the caller knows it (found here otherwise).
+        """
+        backend = backend or self._model_backend()
         if backend is None:
             return batch
         return tuple(
@@ -347,16 +360,17 @@ class Learner:
     def _step(self) -> None:
         self.opt.step()
 
-    def one_batch(self, i: int, batch: tuple) -> None:
+    def one_batch(self, i: int, batch: tuple, backend: Any = None) -> None:
         """Run batch number ``i``: predict, score and (when training) update."""
         self.iter = i
-        self._split(self._to_backend(batch))
+        self._split(self._to_backend(batch, backend))
         self._with_events(self._do_one_batch, "batch", CancelBatchException)
 
     def all_batches(self) -> None:
         self.n_iter = len(self.dl)
+        backend = self._model_backend()  # once a pass: walking the model each batch costs ~10 us
         for i, batch in enumerate(self.dl):
-            self.one_batch(i, batch)
+            self.one_batch(i, batch, backend)
 
     def _do_epoch_train(self) -> None:
         self.dl = self.dls.train

@@ -17,6 +17,7 @@ import numpy as np
 
 from ..callbacks import Callback, CancelFitException, TrainEvalCallback
 from ..data import ArrayDataset, DataLoader, DataLoaders
+from ..fused import as_array
 from ..learner import Learner
 from ..module import Module
 from ..tensor import Tensor
@@ -73,14 +74,14 @@ class KerasLogger(Callback):
     def after_batch(self) -> None:
         if not hasattr(self.learn, "loss_grad") or self.learn.loss_grad is None:
             return
-        n = len(_numpy(self.learn.yb[0]))
+        y = _numpy(self.learn.yb[0])
+        n = len(y)
         sums = self.sums["train" if self.learn.training else "valid"]
         sums[0] += float(self.learn.loss.item()) * n
-        if self.metric_names:
-            out = self.learn.pred.to_numpy()
-            sums[1] += losses.accuracy(self.spec, out, _numpy(self.learn.yb[0]), self.fused) * n
+        if self.metric_names:  # read in place: the predictions are not kept
+            sums[1] += losses.accuracy(self.spec, as_array(self.learn.pred), y, self.fused) * n
         sums[2] += n
-        if self.learn.training:
+        if self.learn.training and self.verbose == 1:  # only the progress bar shows running values
             self.bar.update(self.learn.iter + 1, self.logs("train"))
 
     def logs(self, split: str) -> Dict[str, float]:
