@@ -124,14 +124,15 @@ def _matmul_rows(a: np.ndarray, b: np.ndarray, out: np.ndarray, first: int, last
 def matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """``a @ b`` for 2-D arrays, the rows of ``a`` shared out among the threads.
 
-    Small products (under ``PARALLEL_MIN_WORK`` multiply-adds per thread) run
-    in the calling thread with numpy's own BLAS setting untouched.
+    Products under ``64 * PARALLEL_MIN_WORK`` multiply-adds run in the
+    calling thread, with BLAS on one thread too (see ``SMALL_BLAS_ONE_THREAD``).
     """
     rows, inner = a.shape
     cols = b.shape[1]
     out = np.empty((rows, cols), dtype=np.result_type(a, b))
     if rows * inner * cols < 64 * PARALLEL_MIN_WORK or rows < 2:
-        if not SMALL_BLAS_ONE_THREAD:
+        # Under PARALLEL_MIN_WORK multiply-adds OpenBLAS stays on one thread by itself.
+        if not SMALL_BLAS_ONE_THREAD or rows * inner * cols < PARALLEL_MIN_WORK:
             np.matmul(a, b, out=out)
             return out
         with single_threaded_blas():

@@ -54,8 +54,8 @@ def test_small_products_run_blas_on_one_thread_and_restore_its_setting(monkeypat
     with threadpool_limits(limits=2, user_api="blas"):
         before = blas_threads()
         monkeypatch.setattr(parallel.np, "matmul", spy)
-        a = np.ones((32, 50))
-        np.testing.assert_allclose(parallel.matmul(a, a.T), np.full((32, 32), 50.0))
+        a = np.ones((32, 100))  # 102,400 multiply-adds: enough for OpenBLAS to start its threads
+        np.testing.assert_allclose(parallel.matmul(a, a.T), np.full((32, 32), 100.0))
         monkeypatch.undo()
         assert seen and all(threads == [1] * len(before) for threads in seen)
         assert blas_threads() == before  # the caller's setting is back
