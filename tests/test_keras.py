@@ -199,3 +199,13 @@ def test_progress_bar_formatting() -> None:
     stream = io.StringIO()
     progbar.Progbar(10, verbose=2, stream=stream).update(10, {"loss": 0.5}, finalize=True)
     assert stream.getvalue().startswith("10/10 - ")
+
+
+def test_fit_converts_float64_examples_to_float32_once() -> None:
+    np.random.seed(3)
+    model = mlp()
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+    x = np.random.rand(64, 28, 28)  # float64, as x / 255.0 gives
+    model.fit(x, np.arange(64) % 10, epochs=1, verbose=0)
+    assert model._learner.dls.train.dataset.arrays[0].dtype == np.float32
+    assert x.dtype == np.float64  # the caller's array is left alone
