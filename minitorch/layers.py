@@ -15,6 +15,7 @@ course's gradient checks need; pass ``"float32"`` for speed).
 
 from __future__ import annotations
 
+import math
 from collections import OrderedDict
 from typing import Any, Iterator, Optional, Sequence, Tuple, Union
 
@@ -461,7 +462,7 @@ class Flatten(Module):
 
     def forward(self, x: Tensor) -> Tensor:
         start, end = self.start_dim % x.dims, self.end_dim % x.dims
-        merged = int(np.prod(x.shape[start : end + 1]))
+        merged = math.prod(x.shape[start : end + 1])  # not np.prod: 5 us a call
         shape = (*x.shape[:start], merged, *x.shape[end + 1 :])
         return x if shape == x.shape else x.contiguous().view(*shape)
 

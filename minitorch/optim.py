@@ -306,18 +306,21 @@ class SGD(Optimizer):
 @kernel()
 def adam_kernel(
     w: np.ndarray, g: np.ndarray, m: np.ndarray, v: np.ndarray, beta1: float, beta2: float,
-    step: float, eps: float, l2: float, shrink: float,
+    rest1: float, rest2: float, step: float, eps: float, l2: float, shrink: float,
 ) -> None:
     """One Adam step over flat arrays, in place, in two passes (numpy needs a dozen).
 
     ``g + l2 * w`` is the gradient (L2 penalty); ``shrink`` is AdamW's
     decoupled decay factor ``1 - lr * wd`` (1 for Adam). The numbers of the
-    bias corrections are folded into ``step`` and ``eps`` by the caller.
+    bias corrections are folded into ``step`` and ``eps`` by the caller, and
+    ``rest1 = 1 - beta1``, ``rest2 = 1 - beta2`` arrive in the arrays' dtype:
+    written here as ``1 - beta1``, the integer 1 would make every float32
+    update float64 arithmetic, half as fast (119 vs 58 us for 100k numbers).
     """
     for i in range(w.size):
         gi = g[i] + l2 * w[i]
-        m[i] = beta1 * m[i] + (1 - beta1) * gi
-        v[i] = beta2 * v[i] + (1 - beta2) * gi * gi
+        m[i] = beta1 * m[i] + rest1 * gi
+        v[i] = beta2 * v[i] + rest2 * gi * gi
     for i in range(w.size):
         w[i] = w[i] * shrink - step * m[i] / (np.sqrt(v[i]) + eps)
 
@@ -377,7 +380,8 @@ class Adam(Optimizer):
         adam_kernel(
             w.reshape(-1), np.ascontiguousarray(g, dtype=w.dtype).reshape(-1),
             state["exp_avg"].reshape(-1), state["exp_avg_sq"].reshape(-1),
-            scalar(beta1), scalar(beta2), scalar(step), scalar(eps * root_bc2), scalar(l2), scalar(shrink),
+            scalar(beta1), scalar(beta2), scalar(1.0 - beta1), scalar(1.0 - beta2),
+            scalar(step), scalar(eps * root_bc2), scalar(l2), scalar(shrink),
         )
 
 
