@@ -29,7 +29,7 @@ from typing import Any, Optional, Sequence, Tuple
 
 import numpy as np
 
-from . import channel_kernels, fast_ops, nn, parallel, recording
+from . import channel_kernels, fast_ops, parallel, recording
 from .autodiff import Context
 from .recording import recorded_as
 from .tensor import Tensor
@@ -456,10 +456,10 @@ class Dropout(Function):
 
 
 def dropout(x: Tensor, rate: float) -> Tensor:
-    """``nn.dropout(x, rate)`` in training, as one graph node (a traced model gets ``nn.dropout``).
+    """``nn.dropout(x, rate)`` in training, as one graph node (a tracer sees ``nn.dropout``'s ``Mul``).
 
-    The mask is drawn as ``nn.dropout`` draws it, from a numpy generator seeded
-    by Python's ``random`` (so ``random.seed`` repeats it), in ``x``'s dtype.
+    The mask comes from a numpy generator seeded by Python's ``random`` (so
+    ``random.seed`` repeats it), in ``x``'s dtype.
 
     Args:
         x: any tensor.
@@ -472,11 +472,11 @@ def dropout(x: Tensor, rate: float) -> Tensor:
         raise ValueError(f"dropout rate must lie in [0, 1), got {rate}")
     if rate == 0.0:
         return x
-    if recording.watcher() is not None:  # a tracer knows the composed form's ops
-        return nn.dropout(x, rate)
     dtype = x.dtype.type
     mask = (_seeded_generator().random(x.shape) >= rate).astype(dtype)
     mask *= dtype(1.0 / (1.0 - rate))
+    if recording.watcher() is not None:  # as nn.dropout: the course's Mul, a node a tracer knows
+        return x * from_array(mask, x)
     return Dropout.apply(x, mask)
 
 

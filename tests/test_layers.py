@@ -310,6 +310,12 @@ def test_fused_dropout_gradient_is_its_mask_and_random_seed_repeats_it() -> None
         fused.dropout(x, 1.0)
 
 
+def test_a_traced_dropout_is_the_course_mul_by_a_constant_mask() -> None:
+    model = minitorch.Sequential(layers.Linear(4, 3, backend=B), layers.Dropout(0.5))
+    counts = minitorch.trace(model, t(rand(2, 4))).op_counts()  # training mode: dropout on
+    assert counts.get("Mul") == 1 and "Dropout" not in counts
+
+
 ACTIVATIONS = [
     (layers.ReLU(), lambda x: np.maximum(x, 0)),
     (layers.ReLU6(), lambda x: np.clip(x, 0, 6)),
