@@ -20,7 +20,6 @@ groups learning rates spread geometrically from 1e-5 to 1e-3.
 
 from __future__ import annotations
 
-import operator
 import warnings
 from contextlib import contextmanager
 from pathlib import Path
@@ -57,9 +56,6 @@ from .recorder import Recorder
 from .tensor import Tensor
 
 LR = Union[float, slice, Sequence[float]]
-
-
-_by_order = operator.attrgetter("order")  # callbacks run in ascending ``order``
 
 
 def cast_model(model: Module, dtype: Any) -> Module:
@@ -242,7 +238,7 @@ class Learner:
 
     def __call__(self, event: str) -> None:
         """Announce ``event`` to every callback, in ``order``."""
-        for cb in sorted(self.cbs, key=_by_order):
+        for cb in sorted(self.cbs, key=lambda c: c.order):
             cb(event)
 
     def show_training_loop(self) -> None:
@@ -323,12 +319,7 @@ class Learner:
         return getattr(params[0].value, "backend", None) if params else None
 
     def _to_backend(self, batch: tuple, backend: Any = None) -> tuple:
-        """The batch's tensors on the model's backend (sharing their numbers): fast.ai's device move.
-
-        Args:
-            batch: the loader's tuple.
-            backend: the model's backend when the caller knows it (found here otherwise).
-        """
+        """The batch's tensors on ``backend`` (default: the model's), sharing their numbers: fast.ai's device move."""
         backend = backend or self._model_backend()
         if backend is None:
             return batch
