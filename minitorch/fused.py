@@ -473,7 +473,7 @@ def dropout(x: Tensor, rate: float) -> Tensor:
     if rate == 0.0:
         return x
     dtype = x.dtype.type
-    mask = (_seeded_generator().random(x.shape) >= rate).astype(dtype)
+    mask = (_seeded_generator().random(x.shape, dtype=np.float32) >= rate).astype(dtype)
     mask *= dtype(1.0 / (1.0 - rate))
     if recording.watcher() is not None:  # as nn.dropout: the course's Mul, a node a tracer knows
         return x * from_array(mask, x)
