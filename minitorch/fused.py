@@ -14,11 +14,16 @@ as ``FastOps`` does). Each Function here has a composed twin made of
 primitives, and the tests check that both give the same numbers and
 gradients (``tests/test_layers.py``).
 
-- :func:`linear`: ``x @ W.T + b`` (PyTorch's weight layout ``(out, in)``).
+- :func:`linear`: ``x @ W.T + b`` (PyTorch's weight layout ``(out, in)``),
+  optionally with its ``relu`` in the same node (Keras' ``Dense(activation="relu")``).
 - :func:`batch_norm`: normalise with batch or running statistics.
 - :func:`layer_norm`: normalise each example over its last dimensions.
 - :func:`embedding`: look up rows of a table by index.
 - :func:`gelu`: the Gaussian error linear unit, with the exact ``erf``.
+- :func:`dropout`: ``nn.dropout``'s mask product, whose backward skips the mask's gradient.
+
+A function a tracer (``minitorch.trace``) should see as its composed ops
+checks ``recording.watcher()`` and runs them when one is watching.
 """
 
 from __future__ import annotations
