@@ -532,8 +532,12 @@ class Tensor:
         # Copy (and cast) rather than keep ``x``: it may share storage with other
         # gradients. A numpy copy, not a kernel: this runs for every parameter on
         # every step, where a parallel kernel launch costs several times more.
-        arr = np.array(self.expand(x).to_numpy(), dtype=self.dtype, copy=True)
-        g = Tensor(TensorData(arr.reshape(-1), self.shape), backend=self.backend)
+        data = self.expand(x)._tensor
+        if data.is_contiguous():  # one copy straight from storage, not to_numpy's and then ours
+            arr = np.array(data._storage[: data.size], dtype=self.dtype)
+        else:
+            arr = data.to_numpy().astype(self.dtype, copy=False).reshape(-1)
+        g = Tensor(TensorData(arr, self.shape), backend=self.backend)
         self.grad = g if self.grad is None else self.grad.detach() + g
 
     def is_leaf(self) -> bool:

@@ -17,6 +17,7 @@ compiled kernels of Module 3 can call the very same functions.
 from __future__ import annotations
 
 import random
+from functools import cached_property
 from typing import Any, Iterable, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
@@ -237,8 +238,6 @@ class TensorData:
     """
 
     _storage: Storage
-    _shape: Shape
-    _strides: Strides
     shape: Tuple[int, ...]
     strides: Tuple[int, ...]
     size: int
@@ -251,19 +250,41 @@ class TensorData:
         strides: Optional[UserStrides] = None,
     ) -> None:
         self._storage = _as_storage(storage)
-        shape = tuple(int(s) for s in shape)
-        if any(s < 0 for s in shape):
-            raise IndexingError(f"shape {shape} has a negative size")
+        shape = tuple(map(int, shape))
         size = 1
         for s in shape:
+            if s < 0:
+                raise IndexingError(f"shape {shape} has a negative size")
             size *= s
         if strides is None:
-            strides = strides_from_shape(shape)
             if len(self._storage) != size:
                 raise IndexingError(
                     f"storage holds {len(self._storage)} numbers but shape {shape} needs {size}"
                 )
-        strides = tuple(int(s) for s in strides)
+            # Row-major strides over exactly ``size`` numbers: nothing more to check.
+            strides = strides_from_shape(shape)
+            self._contiguous: Optional[bool] = True
+        else:
+            strides = self._checked_strides(shape, strides, size)
+            self._contiguous = None  # found out when first asked
+        self.shape = shape
+        self.strides = strides
+        self.size = size
+        self.dims = len(shape)
+
+    # The int64 arrays kernels take, made on first use: many tensors (views,
+    # gradients, results of numpy-backed layers) never reach a kernel.
+    @cached_property
+    def _shape(self) -> Shape:
+        return np.array(self.shape, dtype=np.int64)
+
+    @cached_property
+    def _strides(self) -> Strides:
+        return np.array(self.strides, dtype=np.int64)
+
+    def _checked_strides(self, shape: Tuple[int, ...], strides: UserStrides, size: int) -> Tuple[int, ...]:
+        """``strides`` as ints, after checking they fit ``shape`` and stay inside the storage."""
+        strides = tuple(map(int, strides))
         if len(strides) != len(shape):
             raise IndexingError(f"strides {strides} must have one entry per dim of shape {shape}")
         if any(s < 0 for s in strides):
@@ -275,12 +296,7 @@ class TensorData:
                     f"shape {shape} with strides {strides} reaches position {last}, "
                     f"past the end of a storage of {len(self._storage)} numbers"
                 )
-        self.shape = shape
-        self.strides = strides
-        self._shape = np.array(shape, dtype=np.int64)
-        self._strides = np.array(strides, dtype=np.int64)
-        self.size = size
-        self.dims = len(shape)
+        return strides
 
     @property
     def dtype(self) -> np.dtype:
@@ -292,8 +308,10 @@ class TensorData:
 
         Dimensions of size 1 are ignored: their stride is never used.
         """
-        expected = strides_from_shape(self.shape)
-        return all(n == 1 or s == e for n, s, e in zip(self.shape, self.strides, expected))
+        if self._contiguous is None:
+            expected = strides_from_shape(self.shape)
+            self._contiguous = all(n == 1 or s == e for n, s, e in zip(self.shape, self.strides, expected))
+        return self._contiguous
 
     @staticmethod
     def shape_broadcast(shape_a: UserShape, shape_b: UserShape) -> Tuple[int, ...]:

@@ -88,6 +88,20 @@ def test_adam_and_adamw_against_hand_computed_steps(cls: type, decoupled: bool) 
     np.testing.assert_allclose(weights(q), [-0.01, -0.01], rtol=1e-3)
 
 
+@pytest.mark.parametrize("cls,decoupled", [(optim.Adam, False), (optim.AdamW, True)])
+def test_float32_adam_follows_the_float64_reference(cls: type, decoupled: bool) -> None:
+    start = np.linspace(-1.0, 1.0, 7)
+    p = Parameter(minitorch.tensor(start.astype(np.float32), backend=FastTensorBackend))
+    opt = cls([p], lr=0.1, betas=(0.8, 0.9), eps=1e-3, weight_decay=0.2)
+    grads = [1.0, -0.5, 2.0]
+    for g in grads:
+        p.value.grad = minitorch.tensor(np.full(7, g, np.float32), backend=FastTensorBackend)
+        opt.step()
+    expected = [adam_reference(w, grads, 0.1, 0.8, 0.9, 1e-3, 0.2, decoupled) for w in start]
+    assert p.value.dtype == np.float32
+    np.testing.assert_allclose(weights(p), expected, rtol=1e-5, atol=1e-6)
+
+
 def test_adamw_default_decay_and_rmsprop() -> None:
     assert optim.AdamW([param([1.0])]).param_groups[0]["weight_decay"] == 0.01
     p = param([1.0])

@@ -15,6 +15,7 @@ from typing import Any, Dict, List, Optional, Sequence
 
 import numpy as np
 
+from ..layers.fused import as_array
 from ..learner.callback.core import Callback, CancelFitException, TrainEvalCallback
 from ..learner.data import ArrayDataset, DataLoader, DataLoaders
 from ..learner.learner import Learner
@@ -75,14 +76,14 @@ class KerasLogger(Callback):
     def after_batch(self) -> None:
         if not hasattr(self.learn, "loss_grad") or self.learn.loss_grad is None:
             return
-        n = len(_numpy(self.learn.yb[0]))
+        y = _numpy(self.learn.yb[0])
+        n = len(y)
         sums = self.sums["train" if self.learn.training else "valid"]
         sums[0] += float(self.learn.loss.item()) * n
-        if self.metric_names:
-            out = self.learn.pred.to_numpy()
-            sums[1] += losses.accuracy(self.spec, out, _numpy(self.learn.yb[0]), self.fused) * n
+        if self.metric_names:  # read in place: the predictions are not kept
+            sums[1] += losses.accuracy(self.spec, as_array(self.learn.pred), y, self.fused) * n
         sums[2] += n
-        if self.learn.training:
+        if self.learn.training and self.verbose == 1:  # only the progress bar shows running values
             self.bar.update(self.learn.iter + 1, self.logs("train"))
 
     def logs(self, split: str) -> Dict[str, float]:

@@ -16,7 +16,7 @@ from typing import Any, Callable, Dict, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
-from .. import nn
+from .. import nn, recording
 from ..backends import layer_backend
 from ..layers import fused, init
 from ..layers import modules as mt
@@ -133,6 +133,13 @@ class Dense(Layer):
 
     def call(self, x: Tensor) -> Tensor:
         return self.linear(x)
+
+    def forward(self, x: Tensor, activate: bool = True) -> Tensor:
+        if activate and self.activation == "relu" and recording.watcher() is None:
+            # The product and its relu as one graph node (a tracer sees the two apart).
+            bias = self.linear.bias.value if self.use_bias else None
+            return fused.linear(x, self.linear.weight.value, bias, relu=True)
+        return super().forward(x, activate)
 
 
 class Flatten(Layer):

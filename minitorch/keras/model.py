@@ -167,6 +167,8 @@ class Sequential(Module):
             split = int(len(x) * (1.0 - validation_split))
             validation_data = (x[split:], y[split:])
             x, y = x[:split], y[:split]
+        if x.dtype.kind == "f" and x.dtype != DTYPE:
+            x = x.astype(DTYPE)  # once, as Keras does, rather than batch after batch
         verbose = 1 if verbose == "auto" else int(verbose)
         self._ensure_built(x)
         spec, metrics, fuse = self._setup()

@@ -28,6 +28,12 @@ import numpy as np
 
 # Below this many numbers touched, threads cost more than they save.
 PARALLEL_MIN_WORK = 1 << 16
+# Products too small for our pool (an MLP's 32 x 784 x 128) run with BLAS on
+# the calling thread alone. OpenBLAS's own two threads finish one in 80 us
+# instead of 125 on an idle machine, but beside other busy processes each
+# product waits for a descheduled BLAS thread: the Keras MNIST step took 20 ms
+# instead of 6.6 (median, same process, load ~4). False restores BLAS's threads.
+SMALL_BLAS_ONE_THREAD = True
 _pool: Optional[ThreadPoolExecutor] = None
 _pool_threads = 0
 
@@ -60,7 +66,23 @@ def parallel_tasks(task_kernel: Callable[..., None], tasks: int, work: int, *arg
         future.result()
 
 
-_blas: Any = None
+class _OneBlasThread:
+    """A context in which numpy's BLAS runs on the calling thread only (see ``single_threaded_blas``)."""
+
+    libs: Optional[list] = None  # threadpoolctl's controllers of the BLAS libraries numpy loaded
+
+    def __enter__(self) -> None:
+        if _OneBlasThread.libs is None:
+            from threadpoolctl import ThreadpoolController
+
+            _OneBlasThread.libs = [lib for lib in ThreadpoolController().lib_controllers if lib.user_api == "blas"]
+        self.saved = [lib.get_num_threads() for lib in _OneBlasThread.libs]
+        for lib in _OneBlasThread.libs:
+            lib.set_num_threads(1)
+
+    def __exit__(self, *exc: Any) -> None:
+        for lib, n in zip(_OneBlasThread.libs or [], self.saved):
+            lib.set_num_threads(n)
 
 
 def single_threaded_blas() -> Any:
@@ -69,14 +91,10 @@ def single_threaded_blas() -> Any:
     The convolutions run their matrix products on the thread pool, one image
     per task; a BLAS that also starts its own threads would put four busy
     threads on two cores (measured: 3-7x slower). ``threadpoolctl`` finds the
-    BLAS numpy loaded and sets its thread count, restoring it on exit.
+    BLAS numpy loaded (once); entering and leaving set its thread count
+    directly, about 4 us in all (``threadpoolctl.threadpool_limits`` takes 18).
     """
-    global _blas
-    if _blas is None:
-        from threadpoolctl import ThreadpoolController
-
-        _blas = ThreadpoolController()
-    return _blas.limit(limits=1, user_api="blas")
+    return _OneBlasThread()
 
 
 def _matmul_tasks(a: np.ndarray, b: np.ndarray, out: np.ndarray, first: int, last: int) -> None:
@@ -106,14 +124,19 @@ def _matmul_rows(a: np.ndarray, b: np.ndarray, out: np.ndarray, first: int, last
 def matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """``a @ b`` for 2-D arrays, the rows of ``a`` shared out among the threads.
 
-    Small products (under ``PARALLEL_MIN_WORK`` multiply-adds per thread) run
-    in the calling thread with numpy's own BLAS setting untouched.
+    Products under ``64 * PARALLEL_MIN_WORK`` multiply-adds run in the
+    calling thread, with BLAS on one thread too (see ``SMALL_BLAS_ONE_THREAD``).
     """
     rows, inner = a.shape
     cols = b.shape[1]
     out = np.empty((rows, cols), dtype=np.result_type(a, b))
     if rows * inner * cols < 64 * PARALLEL_MIN_WORK or rows < 2:
-        np.matmul(a, b, out=out)
+        # Under PARALLEL_MIN_WORK multiply-adds OpenBLAS stays on one thread by itself.
+        if not SMALL_BLAS_ONE_THREAD or rows * inner * cols < PARALLEL_MIN_WORK:
+            np.matmul(a, b, out=out)
+            return out
+        with single_threaded_blas():
+            np.matmul(a, b, out=out)
         return out
     tasks = min(rows, 4 * numba.get_num_threads())
     with single_threaded_blas():

@@ -14,20 +14,27 @@ as ``FastOps`` does). Each Function here has a composed twin made of
 primitives, and the tests check that both give the same numbers and
 gradients (``tests/test_layers.py``).
 
-- :func:`linear`: ``x @ W.T + b`` (PyTorch's weight layout ``(out, in)``).
+- :func:`linear`: ``x @ W.T + b`` (PyTorch's weight layout ``(out, in)``),
+  optionally with its ``relu`` in the same node (Keras' ``Dense(activation="relu")``).
 - :func:`batch_norm`: normalise with batch or running statistics.
 - :func:`layer_norm`: normalise each example over its last dimensions.
 - :func:`embedding`: look up rows of a table by index.
 - :func:`gelu`: the Gaussian error linear unit, with the exact ``erf``.
+- :func:`dropout`: ``nn.dropout``'s mask product, whose backward skips the mask's gradient.
+
+A function a tracer (``minitorch.trace``) should see as its composed ops
+checks ``recording.watcher()`` and runs them when one is watching.
 """
 
 from __future__ import annotations
 
+import random
+import threading
 from typing import Any, Optional, Sequence, Tuple
 
 import numpy as np
 
-from .. import fast_ops
+from .. import fast_ops, recording
 from ..autodiff import Context
 from ..kernels import channel_kernels, parallel
 from ..recording import recorded_as
@@ -71,23 +78,35 @@ def class_indices(target: Any, n: Optional[int] = None) -> np.ndarray:
 
 
 class Linear(Function):
-    """``x @ weight.T + bias`` over the last dim of ``x`` (any leading dims)."""
+    """``x @ weight.T + bias`` over the last dim of ``x`` (any leading dims), then ``relu`` if asked.
+
+    With ``relu`` the activation costs no graph node of its own: the forward
+    clips the product in place, and the backward zeroes the incoming gradient
+    where the output was not positive (``relu``'s derivative) before the
+    products.
+    """
 
     @staticmethod
-    def forward(ctx: Context, x: Tensor, weight: Tensor, bias: Optional[Tensor], x_grad: bool) -> Tensor:
+    def forward(
+        ctx: Context, x: Tensor, weight: Tensor, bias: Optional[Tensor], x_grad: bool, relu: bool = False
+    ) -> Tensor:
         w = as_array(weight)
         x2 = as_array(x).reshape(-1, w.shape[1])
         out = parallel.matmul(x2, w.T)
         if bias is not None:
             out += as_array(bias)
-        ctx.save_for_backward(x, weight, bias is not None, x_grad)
+        if relu:
+            np.maximum(out, 0, out=out)
+        ctx.save_for_backward(x, weight, bias is not None, x_grad, out if relu else None)
         return from_array(out.reshape(*x.shape[:-1], w.shape[0]), x)
 
     @staticmethod
     def backward(ctx: Context, grad_output: Tensor) -> Tuple[Any, ...]:
-        x, weight, has_bias, x_grad = ctx.saved_values
+        x, weight, has_bias, x_grad, relu_out = ctx.saved_values
         w = as_array(weight)
         g = as_array(grad_output).reshape(-1, w.shape[0])
+        if relu_out is not None:
+            g = np.where(relu_out > 0, g, 0).astype(g.dtype, copy=False)
         x2 = as_array(x).reshape(-1, w.shape[1])
         dx = from_array(parallel.matmul(g, w).reshape(x.shape), x) if x_grad else None
         dw = from_array(parallel.matmul(g.T, x2).astype(w.dtype, copy=False), weight)
@@ -95,13 +114,15 @@ class Linear(Function):
         return dx, dw, db
 
 
-def linear(x: Tensor, weight: Tensor, bias: Optional[Tensor] = None) -> Tensor:
+def linear(x: Tensor, weight: Tensor, bias: Optional[Tensor] = None, relu: bool = False) -> Tensor:
     """The affine map of a fully connected layer, as one fused graph node.
 
     Args:
         x: ``(..., in_features)``.
         weight: ``(out_features, in_features)`` (PyTorch's layout).
         bias: ``(out_features,)`` or None.
+        relu: apply ``relu`` to the result in the same node (a Dense layer's
+            activation without a node, a kernel launch and a tensor of its own).
 
     Returns:
         ``(..., out_features)``.
@@ -119,7 +140,10 @@ def linear(x: Tensor, weight: Tensor, bias: Optional[Tensor] = None) -> Tensor:
     if not fast_ops.USE_BLAS:  # course_kernels(): the student's matmul and zip do the work
         rows = x.contiguous().view(-1, weight.shape[1]) @ weight.permute(1, 0)
         out = rows if bias is None else rows + bias
-        return out.view(*x.shape[:-1], weight.shape[0])
+        out = out.view(*x.shape[:-1], weight.shape[0])
+        return out.relu() if relu else out
+    if relu:
+        return Linear.apply(x, weight, bias, x.requires_grad(), True)
     return Linear.apply(x, weight, bias, x.requires_grad())
 
 
@@ -414,6 +438,73 @@ def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
                 f"cat along dim {dim}: shapes {[t.shape for t in tensors]} differ outside that dim"
             )
     return Concat.apply(*tensors, dim)
+
+
+# ## Dropout
+
+
+class Dropout(Function):
+    """``x * mask`` for a constant ``mask``: the one gradient is ``grad * mask``.
+
+    ``nn.dropout`` multiplies by the mask with the course's ``Mul``, whose
+    backward also computes the (unused) gradient of the constant mask.
+    """
+
+    @staticmethod
+    def forward(ctx: Context, x: Tensor, mask: np.ndarray) -> Tensor:
+        ctx.save_for_backward(mask)
+        return from_array(as_array(x) * mask, x)
+
+    @staticmethod
+    def backward(ctx: Context, grad_output: Tensor) -> Tensor:
+        (mask,) = ctx.saved_values
+        return from_array(as_array(grad_output) * mask, grad_output)
+
+
+def dropout(x: Tensor, rate: float) -> Tensor:
+    """``nn.dropout(x, rate)`` in training, as one graph node (a tracer sees ``nn.dropout``'s ``Mul``).
+
+    The mask comes from a numpy generator seeded by Python's ``random`` (so
+    ``random.seed`` repeats it), in ``x``'s dtype.
+
+    Args:
+        x: any tensor.
+        rate: the probability of zeroing an entry, in ``[0, 1)``.
+
+    Returns:
+        A tensor of ``x``'s shape: kept entries scaled by ``1 / (1 - rate)``.
+    """
+    if not 0.0 <= rate < 1.0:
+        raise ValueError(f"dropout rate must lie in [0, 1), got {rate}")
+    if rate == 0.0:
+        return x
+    dtype = x.dtype.type
+    mask = (_seeded_generator().random(x.shape, dtype=np.float32) >= rate).astype(dtype)
+    mask *= dtype(1.0 / (1.0 - rate))
+    if recording.watcher() is not None:  # as nn.dropout: the course's Mul, a node a tracer knows
+        return x * from_array(mask, x)
+    return Dropout.apply(x, mask)
+
+
+_generators = threading.local()
+
+
+def _seeded_generator() -> np.random.Generator:
+    """This thread's numpy generator, its state drawn afresh from Python's ``random``.
+
+    Setting a PCG64 state costs 2 us where ``np.random.default_rng(seed)``
+    costs 25 (it hashes the seed): a third of a small layer's dropout.
+    """
+    gen = getattr(_generators, "gen", None)
+    if gen is None:
+        gen = _generators.gen = np.random.Generator(np.random.PCG64())
+    gen.bit_generator.state = {
+        "bit_generator": "PCG64",
+        "state": {"state": random.getrandbits(128), "inc": random.getrandbits(128) | 1},
+        "has_uint32": 0,
+        "uinteger": 0,
+    }
+    return gen
 
 
 # ## Clipped activations

@@ -15,6 +15,7 @@ course's gradient checks need; pass ``"float32"`` for speed).
 
 from __future__ import annotations
 
+import math
 from collections import OrderedDict
 from typing import Any, Iterator, Optional, Sequence, Tuple, Union
 
@@ -384,7 +385,7 @@ class Dropout(Module):
     def forward(self, x: Tensor) -> Tensor:
         if not self.training or self.p == 0.0:
             return x
-        return nn.dropout(x, self.p)
+        return fused.dropout(x, self.p)
 
     def extra_repr(self) -> str:
         return f"p={self.p}"
@@ -462,7 +463,7 @@ class Flatten(Module):
 
     def forward(self, x: Tensor) -> Tensor:
         start, end = self.start_dim % x.dims, self.end_dim % x.dims
-        merged = int(np.prod(x.shape[start : end + 1]))
+        merged = math.prod(x.shape[start : end + 1])  # not np.prod: 5 us a call
         shape = (*x.shape[:start], merged, *x.shape[end + 1 :])
         return x if shape == x.shape else x.contiguous().view(*shape)
 

@@ -313,10 +313,14 @@ class Learner:
             self(f"after_cancel_{event}")
         self(f"after_{event}")
 
-    def _to_backend(self, batch: tuple) -> tuple:
-        """The batch's tensors on the model's backend (sharing their numbers): fast.ai's device move."""
+    def _model_backend(self) -> Any:
+        """The backend of the model's first parameter (None for a model without any)."""
         params = self.model.parameters()
-        backend = getattr(params[0].value, "backend", None) if params else None
+        return getattr(params[0].value, "backend", None) if params else None
+
+    def _to_backend(self, batch: tuple, backend: Any = None) -> tuple:
+        """The batch's tensors on ``backend`` (default: the model's), sharing their numbers: fast.ai's device move."""
+        backend = backend or self._model_backend()
         if backend is None:
             return batch
         return tuple(
@@ -347,16 +351,17 @@ class Learner:
     def _step(self) -> None:
         self.opt.step()
 
-    def one_batch(self, i: int, batch: tuple) -> None:
+    def one_batch(self, i: int, batch: tuple, backend: Any = None) -> None:
         """Run batch number ``i``: predict, score and (when training) update."""
         self.iter = i
-        self._split(self._to_backend(batch))
+        self._split(self._to_backend(batch, backend))
         self._with_events(self._do_one_batch, "batch", CancelBatchException)
 
     def all_batches(self) -> None:
         self.n_iter = len(self.dl)
+        backend = self._model_backend()  # once a pass: walking the model each batch costs ~10 us
         for i, batch in enumerate(self.dl):
-            self.one_batch(i, batch)
+            self.one_batch(i, batch, backend)
 
     def _do_epoch_train(self) -> None:
         self.dl = self.dls.train

@@ -107,6 +107,24 @@ def test_softmax_output_trains_from_logits_stably() -> None:
     assert np.all(np.isfinite(history.history["loss"]))
 
 
+def test_dense_relu_runs_as_one_node_but_traces_as_linear_then_relu() -> None:
+    import minitorch
+
+    np.random.seed(2)
+    model = mlp()
+    x = np.random.rand(4, 28, 28)
+    dense = model.layers[1]
+    inputs = model._tensor(x)
+    fused_out = dense(model.layers[0](inputs))
+    assert fused_out.history.last_fn.__name__ == "Linear"  # relu inside the Linear node
+    composed = dense.activation_fn(dense.call(model.layers[0](inputs)))
+    np.testing.assert_allclose(fused_out.to_numpy(), composed.to_numpy(), rtol=1e-6)
+    model.eval()
+    graph = minitorch.trace(model, inputs)
+    assert graph.op_counts().get("Linear") == 2 and "ReLU" in graph.op_counts()
+    np.testing.assert_allclose(graph.run(inputs).to_numpy(), model(inputs).to_numpy(), rtol=1e-6)
+
+
 def test_other_losses_and_optimizers() -> None:
     np.random.seed(2)
     x = np.random.rand(96, 4)
@@ -181,3 +199,13 @@ def test_progress_bar_formatting() -> None:
     stream = io.StringIO()
     progbar.Progbar(10, verbose=2, stream=stream).update(10, {"loss": 0.5}, finalize=True)
     assert stream.getvalue().startswith("10/10 - ")
+
+
+def test_fit_converts_float64_examples_to_float32_once() -> None:
+    np.random.seed(3)
+    model = mlp()
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+    x = np.random.rand(64, 28, 28)  # float64, as x / 255.0 gives
+    model.fit(x, np.arange(64) % 10, epochs=1, verbose=0)
+    assert model._learner.dls.train.dataset.arrays[0].dtype == np.float32
+    assert x.dtype == np.float64  # the caller's array is left alone

@@ -36,3 +36,26 @@ def test_parallel_tasks_runs_every_task_once() -> None:
 
     parallel.parallel_tasks(kernel, 1000, 1 << 20, seen)
     assert (seen == 1).all()
+
+
+def test_small_products_run_blas_on_one_thread_and_restore_its_setting(monkeypatch) -> None:
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    def blas_threads() -> list:
+        return [lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"]
+
+    seen = []
+    real_matmul = np.matmul
+
+    def spy(*args, **kwargs):
+        seen.append(blas_threads())
+        return real_matmul(*args, **kwargs)
+
+    with threadpool_limits(limits=2, user_api="blas"):
+        before = blas_threads()
+        monkeypatch.setattr(parallel.np, "matmul", spy)
+        a = np.ones((32, 100))  # 102,400 multiply-adds: enough for OpenBLAS to start its threads
+        np.testing.assert_allclose(parallel.matmul(a, a.T), np.full((32, 32), 100.0))
+        monkeypatch.undo()
+        assert seen and all(threads == [1] * len(before) for threads in seen)
+        assert blas_threads() == before  # the caller's setting is back

@@ -84,6 +84,20 @@ def test_linear_fused_equals_composed_primitives() -> None:
         np.testing.assert_allclose(g, v.grad.to_numpy(), rtol=1e-12)
 
 
+def test_linear_with_relu_matches_linear_then_relu() -> None:
+    x, w, b = rand(5, 4), rand(3, 4), rand(3)
+    x[0] = 0.0  # a row of outputs equal to the bias: some exactly 0 after relu
+    expected = np.maximum(x @ w.T + b, 0)
+    np.testing.assert_allclose(fused.linear(t(x), t(w), t(b), relu=True).to_numpy(), expected, rtol=1e-12)
+    check_all_grads(lambda x, w, b: fused.linear(x, w, b, relu=True), rand(5, 4) + 0.1, rand(3, 4), rand(3))
+    tensors = [t(a, True) for a in (x, w, b)]
+    composed = [t(a, True) for a in (x, w, b)]
+    fused.linear(*tensors, relu=True).sum().backward()
+    fused.linear(*composed).relu().sum().backward()
+    for got, want in zip(tensors, composed):
+        np.testing.assert_allclose(got.grad.to_numpy(), want.grad.to_numpy(), rtol=1e-12)
+
+
 def test_linear_skips_the_input_gradient_of_a_constant() -> None:
     layer = layers.Linear(4, 2, backend=B)
     out = layer(t(rand(3, 4)))
@@ -279,6 +293,28 @@ def test_dropout_train_and_eval() -> None:
     assert drop(x) is x
     with pytest.raises(ValueError):
         layers.Dropout(1.5)
+
+
+def test_fused_dropout_gradient_is_its_mask_and_random_seed_repeats_it() -> None:
+    x = t(rand(40, 30), True)
+    random.seed(3)
+    out = fused.dropout(x, 0.3)
+    kept = out.to_numpy() != 0
+    np.testing.assert_allclose(out.to_numpy()[kept], x.to_numpy()[kept] / 0.7, rtol=1e-12)
+    assert abs(1 - kept.mean() - 0.3) < 0.05
+    out.sum().backward()
+    np.testing.assert_array_equal(x.grad.to_numpy(), kept / 0.7)
+    random.seed(3)
+    np.testing.assert_array_equal(fused.dropout(x, 0.3).to_numpy(), out.to_numpy())
+    assert fused.dropout(x, 0.0) is x
+    with pytest.raises(ValueError, match="rate"):
+        fused.dropout(x, 1.0)
+
+
+def test_a_traced_dropout_is_the_course_mul_by_a_constant_mask() -> None:
+    model = minitorch.Sequential(layers.Linear(4, 3, backend=B), layers.Dropout(0.5))
+    counts = minitorch.trace(model, t(rand(2, 4))).op_counts()  # training mode: dropout on
+    assert counts.get("Mul") == 1 and "Dropout" not in counts
 
 
 ACTIVATIONS = [

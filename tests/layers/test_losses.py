@@ -42,6 +42,15 @@ def test_cross_entropy_label_smoothing_ignore_index_and_probabilities() -> None:
     np.testing.assert_allclose(losses.cross_entropy(t(z), masked).item(), kept.mean(), rtol=1e-12)
 
 
+def test_cross_entropy_ignore_index_may_be_a_class() -> None:
+    z, y = rand(5, 4), np.array([0, 3, 1, 1, 2])
+    kept = y != 1
+    expected = -log_softmax(z)[np.arange(5), y][kept]
+    np.testing.assert_allclose(losses.cross_entropy(t(z), y, ignore_index=1).item(), expected.mean(), rtol=1e-12)
+    with pytest.raises(ValueError, match="labels must lie in"):
+        losses.cross_entropy(t(z), np.array([0, 3, 1, -100, 4]))  # 4 is no class; -100 is ignored
+
+
 def test_cross_entropy_backward() -> None:
     y = np.array([1, 0, 2])
     check_all_grads(lambda z: losses.cross_entropy(z, y), rand(3, 3))

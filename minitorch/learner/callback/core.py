@@ -146,15 +146,15 @@ class Callback:
 
     def __call__(self, event: str) -> Any:
         """Run this callback's method for ``event``, if it has one and should run now."""
-        if event in INNER_LOOP:
-            training = getattr(self.learn, "training", True)
-            wanted = self.run_train if training else self.run_valid
-        else:
-            wanted = True
         result = None
         method = getattr(type(self), event, None)
-        if self.run and wanted and method is not None:
-            result = method(self)
+        if method is not None and self.run:  # most callbacks have no method for most events
+            if event in INNER_LOOP:
+                wanted = self.run_train if getattr(self.learn, "training", True) else self.run_valid
+            else:
+                wanted = True
+            if wanted:
+                result = method(self)
         if event == "after_fit":
             self.run = True  # a callback silenced during this fit runs again in the next
         return result
