@@ -20,6 +20,7 @@ groups learning rates spread geometrically from 1e-5 to 1e-3.
 
 from __future__ import annotations
 
+import os
 import warnings
 from contextlib import contextmanager
 from pathlib import Path
@@ -550,12 +551,22 @@ class Learner:
         return (to_tensor(arrays[0], getattr(dl, "dtype", np.float32), getattr(dl, "backend", None)),)
 
     def predict(self, item: Any) -> Tuple[Any, int, np.ndarray]:
-        """Predict one example (an array shaped like one input of the data).
+        """Predict one example: an array shaped like one input of the data, or (as
+        fast.ai) a file name when the validation data set can ``prepare`` one
+        (image folders can: ``learn.predict("cat.jpg")``).
 
         Returns:
             ``(label, index, probabilities)``: the class name (``dls.vocab``,
             or the index when there is none), its index and every class's probability.
         """
+        if isinstance(item, (str, os.PathLike)):
+            prepare = getattr(getattr(self.dls, "valid_ds", None), "prepare", None)
+            if prepare is None:
+                raise TypeError(
+                    f"predict({str(item)!r}): this Learner's data cannot open files; pass the "
+                    "example as an array shaped like one input (e.g. an image prepared as in training)"
+                )
+            item = prepare(item)
         (x,) = self._to_backend(self._item_batch(item))
         self.model.eval()
         with no_grad():

@@ -111,6 +111,12 @@ def test_zoo_arch_sets_the_models_normalisation_and_exports(tiny_dls: ImageDataL
     again = reloaded.predict(image)
     assert again[0] == label and again[1] == index
     np.testing.assert_allclose(again[2], probs, rtol=1e-4, atol=1e-5)
+    # As fast.ai: a file name is opened and prepared like a validation image.
+    by_name = learn.predict(tiny_dls.valid_ds.items[0][0])
+    assert by_name[1] == index
+    np.testing.assert_allclose(by_name[2], probs, rtol=1e-5, atol=1e-6)
+    with pytest.raises(TypeError, match="cannot open files"):
+        reloaded.predict(str(tiny_dls.valid_ds.items[0][0]))
 
 
 def test_validate_before_any_fit_works(tiny_dls: ImageDataLoaders) -> None:
