@@ -53,8 +53,10 @@ __all__ = [
     "fill",
     "copy",
     "dot",
+    "gather_row",
     "im2col",
     "col2im",
+    "is_plain_1x1",
     "padded_layout",
     "load_phases",
     "store_phases",
@@ -128,6 +130,29 @@ def dot(x: np.ndarray, y: np.ndarray) -> float:
 # ## im2col and its adjoint
 
 
+@inline
+def gather_row(dst: np.ndarray, plane: np.ndarray, ih: int, height: int, lo: int, hi: int,
+               offset_w: int, stride_w: int) -> None:
+    """One output row's entries for one kernel tap: ``dst[ow] = plane[ih, ow * stride_w + offset_w]``.
+
+    Only ``lo <= ow < hi`` (:func:`valid_range`) read the input; the other
+    entries, and the whole row when ``ih`` lies outside ``[0, height)``, are
+    the padding's zeros.
+    """
+    if ih < 0 or ih >= height:
+        fill(dst, 0)
+        return
+    fill(dst[:lo], 0)
+    if hi > lo:
+        iw_lo = lo * stride_w + offset_w
+        iw_end = iw_lo + (hi - lo - 1) * stride_w + 1
+        if stride_w == 1:
+            copy(dst[lo:hi], plane[ih, iw_lo:iw_end])
+        else:
+            copy(dst[lo:hi], plane[ih, iw_lo:iw_end:stride_w])
+    fill(dst[hi:], 0)
+
+
 @kernel(nogil=True)
 def im2col(
     cols: np.ndarray,
@@ -165,19 +190,8 @@ def im2col(
                 lo, hi = valid_range(offset_w, stride_w, width, out_w)
                 for oh in range(out_h):
                     ih = oh * stride_h - pad_top + kh * dilation_h
-                    start = oh * out_w
-                    if ih < 0 or ih >= height:
-                        fill(row[start : start + out_w], 0)
-                        continue
-                    fill(row[start : start + lo], 0)
-                    if hi > lo:
-                        iw_lo = lo * stride_w + offset_w
-                        iw_end = iw_lo + (hi - lo - 1) * stride_w + 1
-                        if stride_w == 1:
-                            copy(row[start + lo : start + hi], x[b, c, ih, iw_lo:iw_end])
-                        else:
-                            copy(row[start + lo : start + hi], x[b, c, ih, iw_lo:iw_end:stride_w])
-                    fill(row[start + hi : start + out_w], 0)
+                    gather_row(row[oh * out_w : (oh + 1) * out_w], x[b, c], ih, height, lo, hi,
+                               offset_w, stride_w)
 
 
 @kernel(nogil=True)
@@ -407,7 +421,7 @@ def depthwise_backward(
 # ## The convolution as matrix products
 
 
-def _is_plain_1x1(kernel_hw: Tuple[int, int], geometry: Geometry) -> bool:
+def is_plain_1x1(kernel_hw: Tuple[int, int], geometry: Geometry) -> bool:
     """True for a 1x1 kernel with stride 1 and no padding: then ``cols`` is the input itself."""
     stride, padding, _ = geometry
     return tuple(kernel_hw) == (1, 1) and tuple(stride) == (1, 1) and not any(padding)
@@ -418,7 +432,7 @@ def _cols(x: np.ndarray, kernel_hw: Tuple[int, int], out_hw: Tuple[int, int], ge
     (sh, sw), (top, _, left, _), (dh, dw) = geometry
     batch, channels = x.shape[:2]
     kh, kw = kernel_hw
-    if _is_plain_1x1(kernel_hw, geometry):
+    if is_plain_1x1(kernel_hw, geometry):
         return x.reshape(batch, channels, -1)
     cols = np.empty((batch, channels * kh * kw, out_hw[0] * out_hw[1]), dtype=x.dtype)
     parallel_tasks(im2col, batch * channels, cols.size, cols, x, kh, kw, out_hw[1], sh, sw, top,
@@ -496,7 +510,7 @@ def conv_backward(
         grad_cols = np.empty((batch, groups, w.shape[2], go.shape[3]), x.dtype)
         batched_matmul(w.transpose(0, 2, 1), go, grad_cols)  # (B, G, Cin/G*KH*KW, L)
         grad_cols = grad_cols.reshape(batch, channels * kh * kw, -1)
-        if _is_plain_1x1((kh, kw), geometry):
+        if is_plain_1x1((kh, kw), geometry):
             grad_x = grad_cols.reshape(x.shape)
         else:
             grad_x = np.empty_like(x)

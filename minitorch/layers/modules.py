@@ -126,6 +126,14 @@ class _ConvNd(Module):
         fan_in = init.fans(shape)[0]
         self.bias = Parameter(init.bias_uniform(out_channels, fan_in, b, dtype), "bias") if bias else None
 
+    def conv_padding(self, x: Tensor) -> Any:
+        """The ``padding`` argument this layer gives ``conv1d``/``conv2d`` for input ``x``.
+
+        Its own setting; a layer whose padding depends on the input's size
+        (TensorFlow's "SAME", ``Conv2dSame``) works it out here.
+        """
+        return self.padding
+
     def _tuple(self, x: Any) -> Tuple[int, ...]:
         if isinstance(x, (int, np.integer)):
             return (int(x),) * self.dims
@@ -201,7 +209,7 @@ class Conv2d(_ConvNd):
 
     def forward(self, x: Tensor) -> Tensor:
         return conv2d(x, self.weight.value, _value(self.bias), stride=self.stride,
-                      padding=self.padding, dilation=self.dilation, groups=self.groups)
+                      padding=self.conv_padding(x), dilation=self.dilation, groups=self.groups)
 
 
 # ## Normalisation
@@ -250,6 +258,23 @@ class _BatchNorm(Module):
             training=self.training, momentum=momentum if momentum is not None else 0.0, eps=self.eps,
             clip=clip,
         )
+
+    def eval_affine(self) -> Optional[Tuple[np.ndarray, np.ndarray]]:
+        """``(scale, shift)``, float64 ``(C,)``: in evaluation this layer is ``x * scale + shift``.
+
+        None in training or without running statistics (then it normalises
+        with each batch's own statistics, no fixed map). BatchNorm folding
+        and the fused inference path (``layers.inference``) build on it.
+        """
+        if self.training or self.running_mean is None or self.running_var is None:
+            return None
+        scale = 1.0 / np.sqrt(fused.as_array(self.running_var).astype(np.float64) + self.eps)
+        if self.weight is not None:
+            scale = scale * fused.as_array(self.weight.value)
+        shift = -fused.as_array(self.running_mean).astype(np.float64) * scale
+        if self.bias is not None:
+            shift = shift + fused.as_array(self.bias.value)
+        return scale, shift
 
     def extra_repr(self) -> str:
         return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}, "
