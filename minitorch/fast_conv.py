@@ -433,7 +433,8 @@ class _ConvFun(Function):
             out = _direct(input, weight, spec, dtype)
         else:
             x, w = _as_images(input, weight, dtype)
-            if spec.groups == 1 and (ctx.no_grad or not wanted[1]):
+            plain = conv_kernels.is_plain_1x1(w.shape[2:], spec.geometry)  # no im2col at all
+            if spec.groups == 1 and not plain and (ctx.no_grad or not wanted[1]):
                 # No weight gradient: nothing needs the im2col matrix, so build it block by block.
                 out = conv_blocked.conv_forward_blocked(x, w, spec.out_hw, spec.geometry, shift=b)
                 b = None

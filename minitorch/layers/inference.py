@@ -101,8 +101,7 @@ def conv_bn(x: Tensor, conv: _ConvNd, bn: Optional[Module] = None,
                      conv.dilation, conv.groups, 2)
     dtype = np.promote_types(x.dtype, weight.dtype)
     channels = conv.out_channels
-    scale = np.broadcast_to(np.asarray(affine[0], np.float64), (channels,))
-    shift = np.broadcast_to(np.asarray(affine[1], np.float64), (channels,))
+    scale, shift = (np.full(channels, v, np.float64) if np.ndim(v) == 0 else v for v in affine)
     if conv.bias is not None:  # bn(conv + b) = conv * s + (b * s + t)
         shift = shift + to_array(conv.bias.value, np.float64) * scale
     lo, hi = clip if clip is not None else (-np.inf, np.inf)

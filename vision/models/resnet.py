@@ -245,7 +245,10 @@ class ResNet(Module):
             ValueError: ``x`` is not a 4-D batch with ``in_channels`` channels.
         """
         x = self._prepare(x)
-        x = self.maxpool(self.relu(self.bn1(self.conv1(x))))
+        if fusable(self, x):  # inference: the stem's convolution, BatchNorm and ReLU in one pass
+            x = self.maxpool(conv_bn(x, self.conv1, self.bn1, RELU))
+        else:
+            x = self.maxpool(self.relu(self.bn1(self.conv1(x))))
         return self.layer4(self.layer3(self.layer2(self.layer1(x))))
 
     def forward(self, x: Tensor) -> Tensor:
