@@ -29,6 +29,7 @@ from typing import List, Optional, Tuple
 import numba
 import numpy as np
 
+from . import conv_kernels
 from .conv_kernels import Geometry, gather_row, is_plain_1x1, valid_range
 from .jit import kernel
 from .parallel import parallel_tasks, single_threaded_blas
@@ -42,7 +43,8 @@ COLS_BYTES = 1 << 21
 MIN_COLS, MAX_COLS = 128, 1024
 
 
-@kernel(nogil=True)
+# gather_row and valid_range are compiled in from conv_kernels: its edits must recompile this.
+@kernel(watch=(conv_kernels,), nogil=True)
 def im2col_block(
     cols: np.ndarray,
     x: np.ndarray,
