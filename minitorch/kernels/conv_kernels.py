@@ -58,6 +58,7 @@ __all__ = [
     "col2im",
     "is_plain_1x1",
     "padded_layout",
+    "phase_run",
     "load_phases",
     "store_phases",
     "depthwise_forward",
@@ -275,6 +276,19 @@ def padded_layout(height: int, width: int, out_h: int, out_w: int, kernel_h: int
 
 
 @inline
+def phase_run(start: int, width: int, stride: int, r: int) -> Tuple[int, int, int]:
+    """The row entries ``iw`` whose padded position ``start + iw`` falls in phase ``r``.
+
+    Returns:
+        ``(first, count, at)``: they are ``first, first + stride, ...`` (``count``
+        of them, maybe 0), stored from entry ``at`` of phase ``r`` on, one after another.
+    """
+    first = (r - start % stride + stride) % stride
+    count = max(0, ceil_div(width - first, stride))
+    return first, count, (start + first) // stride
+
+
+@inline
 def load_phases(phases: np.ndarray, plane: np.ndarray, pitch: int, pad_top: int, pad_left: int) -> None:
     """Zero-pad ``plane`` (H, W) into ``phases`` (s, n): position ``p`` goes to ``[p % s, p // s]``."""
     stride = phases.shape[0]
@@ -286,8 +300,9 @@ def load_phases(phases: np.ndarray, plane: np.ndarray, pitch: int, pad_top: int,
         if stride == 1:
             copy(phases[0, start : start + width], plane[ih])
         else:
-            for iw in range(width):
-                phases[(start + iw) % stride, (start + iw) // stride] = plane[ih, iw]
+            for r in range(stride):
+                first, count, at = phase_run(start, width, stride, r)
+                copy(phases[r, at : at + count], plane[ih, first : first + (count - 1) * stride + 1 : stride])
 
 
 @inline
@@ -300,8 +315,9 @@ def store_phases(plane: np.ndarray, phases: np.ndarray, pitch: int, pad_top: int
         if stride == 1:
             copy(plane[ih], phases[0, start : start + width])
         else:
-            for iw in range(width):
-                plane[ih, iw] = phases[(start + iw) % stride, (start + iw) // stride]
+            for r in range(stride):
+                first, count, at = phase_run(start, width, stride, r)
+                copy(plane[ih, first : first + (count - 1) * stride + 1 : stride], phases[r, at : at + count])
 
 
 @kernel(nogil=True, fastmath=True)
