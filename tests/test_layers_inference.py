@@ -62,7 +62,10 @@ CASES = [  # conv settings, BatchNorm kind, clip, residual
     (dict(kernel_size=1), "bn", (0.0, 6.0), False),  # Lite0's expansion
     (dict(kernel_size=1, bias=True), None, None, True),  # a plain conv with bias and a sum
     (dict(kernel_size=3, stride=2, padding=1), "folded", (0.0, INF), False),
-    (dict(kernel_size=3, padding=1, groups=8), "bn", (0.0, 6.0), True),  # depthwise: its own kernel
+    (dict(kernel_size=3, padding=1, groups=8), "bn", (0.0, 6.0), False),  # depthwise, epilogue in its store
+    (dict(kernel_size=5, stride=2, padding=2, groups=8), "folded", (0.0, 6.0), False),
+    (dict(kernel_size=3, padding=1, groups=8), "bn", (0.0, 6.0), True),  # depthwise, then one more pass
+    (dict(kernel_size=3, padding=1, groups=2), "bn", None, False),  # grouped: im2col, then one pass
     (dict(kernel_size=3, padding=1), "batch-stats", (0.0, INF), True),  # no fixed map: composed
 ]
 

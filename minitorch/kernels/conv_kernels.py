@@ -61,6 +61,8 @@ __all__ = [
     "phase_run",
     "load_phases",
     "store_phases",
+    "shifted_clip",
+    "depthwise",
     "depthwise_forward",
     "depthwise_backward",
     "conv_forward",
@@ -117,6 +119,13 @@ def copy(y: np.ndarray, x: np.ndarray) -> None:
     """``y[:] = x`` for 1-D arrays of the same length."""
     for i in range(y.shape[0]):
         y[i] = x[i]
+
+
+@inline
+def shifted_clip(y: np.ndarray, x: np.ndarray, shift: float, lo: float, hi: float) -> None:
+    """``y[:] = clip(x + shift, lo, hi)`` for 1-D arrays of the same length (a NaN passes)."""
+    for i in range(y.shape[0]):
+        y[i] = min(max(x[i] + shift, lo), hi)
 
 
 @inline
@@ -325,6 +334,9 @@ def depthwise_forward(
     out: np.ndarray,
     x: np.ndarray,
     weight: np.ndarray,
+    shift: np.ndarray,
+    bounds: np.ndarray,
+    epilogue: bool,
     stride_h: int,
     stride_w: int,
     pad_top: int,
@@ -337,12 +349,15 @@ def depthwise_forward(
     """``out[b, co] = sum_{kh, kw} weight[co, 0, kh, kw] * x[b, co // m, ...]``, ``m = Cout / Cin``.
 
     Task ``b * Cin + c`` reads input plane ``(b, c)`` and writes the ``m``
-    output planes made from it.
+    output planes made from it. With ``epilogue``, each output is stored as
+    ``clip(sum + shift[co], lo, hi)`` (an eval BatchNorm's shift and a ReLU6,
+    its scale already in ``weight``: ``layers.inference``), in the same pass.
 
     Args:
         out: ``(B, Cout, OH, OW)``, overwritten.
         x: ``(B, Cin, H, W)``.
         weight: ``(Cout, 1, KH, KW)``.
+        shift: ``(Cout,)``; bounds: ``[lo, hi]`` (read only with ``epilogue``).
     """
     channels, height, width = x.shape[1], x.shape[2], x.shape[3]
     out_channels, out_h, out_w = out.shape[1], out.shape[2], out.shape[3]
@@ -367,7 +382,11 @@ def depthwise_forward(
                     axpy(wide, phases[offset % stride_w, start : start + wide_size],
                          weight[co, 0, kh, kw])
             for oh in range(out_h):
-                copy(out[b, co, oh], wide[oh * wide_pitch : oh * wide_pitch + out_w])
+                row = wide[oh * wide_pitch : oh * wide_pitch + out_w]
+                if epilogue:
+                    shifted_clip(out[b, co, oh], row, shift[co], bounds[0], bounds[1])
+                else:
+                    copy(out[b, co, oh], row)
 
 
 @kernel(nogil=True, fastmath=True)
@@ -456,6 +475,30 @@ def _cols(x: np.ndarray, kernel_hw: Tuple[int, int], out_hw: Tuple[int, int], ge
     return cols
 
 
+def depthwise(x: np.ndarray, weight: np.ndarray, out_hw: Tuple[int, int], geometry: Geometry,
+              shift: Optional[np.ndarray] = None, clip: Optional[Tuple[float, float]] = None) -> np.ndarray:
+    """The depthwise convolution (``groups == Cin``), optionally ``clip(conv + shift, lo, hi)``.
+
+    Args:
+        x: ``(B, Cin, H, W)``; weight: ``(Cout, 1, KH, KW)``, both C-contiguous, one dtype.
+        out_hw, geometry: the output's size; stride, padding, dilation.
+        shift: ``(Cout,)`` added to each output channel, or None.
+        clip: ``(lo, hi)``, or None.
+
+    Returns:
+        ``(B, Cout, OH, OW)``.
+    """
+    batch, channels = x.shape[:2]
+    (sh, sw), (top, _, left, _), (dh, dw) = geometry
+    out = np.empty((batch, weight.shape[0], *out_hw), dtype=x.dtype)
+    epilogue = shift is not None or clip is not None
+    shift = np.zeros(weight.shape[0], x.dtype) if shift is None else np.ascontiguousarray(shift, x.dtype)
+    bounds = np.array(clip if clip is not None else (-np.inf, np.inf), x.dtype)
+    parallel_tasks(depthwise_forward, batch * channels, out.size + x.size, out, x, weight, shift,
+                   bounds, epilogue, sh, sw, top, left, dh, dw)
+    return out
+
+
 def conv_forward(
     x: np.ndarray, weight: np.ndarray, groups: int, out_hw: Tuple[int, int], geometry: Geometry
 ) -> Tuple[np.ndarray, Optional[np.ndarray]]:
@@ -467,12 +510,9 @@ def conv_forward(
     """
     batch, channels = x.shape[:2]
     out_channels, group_channels, kh, kw = weight.shape
-    (sh, sw), (top, _, left, _), (dh, dw) = geometry
-    out = np.empty((batch, out_channels, *out_hw), dtype=x.dtype)
     if group_channels == 1 and groups == channels and groups > 1:
-        parallel_tasks(depthwise_forward, batch * channels, out.size + x.size, out, x, weight,
-                       sh, sw, top, left, dh, dw)
-        return out, None
+        return depthwise(x, weight, out_hw, geometry), None
+    out = np.empty((batch, out_channels, *out_hw), dtype=x.dtype)
     cols = _cols(x, (kh, kw), out_hw, geometry)
     # (G, Cout/G, Cin/G*KH*KW) @ (B, G, Cin/G*KH*KW, L) -> (B, G, Cout/G, L): NCHW already.
     batched_matmul(

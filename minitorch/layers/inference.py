@@ -31,7 +31,7 @@ import numpy as np
 from .. import fast_ops, recording
 from ..autodiff import is_grad_enabled
 from ..fast_conv import _use_direct, conv2d, conv_spec, from_array, to_array
-from ..kernels import channel_kernels, conv_blocked
+from ..kernels import channel_kernels, conv_blocked, conv_kernels
 from ..module import Module
 from ..tensor import Tensor
 from .fused import clamp
@@ -106,12 +106,19 @@ def conv_bn(x: Tensor, conv: _ConvNd, bn: Optional[Module] = None,
         shift = shift + to_array(conv.bias.value, np.float64) * scale
     lo, hi = clip if clip is not None else (-np.inf, np.inf)
     res = None if residual is None else to_array(residual, dtype)
-    if spec.groups == 1 and not _use_direct(tuple(x.shape), tuple(weight.shape), spec):
+    fast = not _use_direct(tuple(x.shape), tuple(weight.shape), spec)
+    if fast and spec.groups == 1:
         out = conv_blocked.conv_forward_blocked(
             to_array(x, dtype), to_array(weight, dtype), spec.out_hw, spec.geometry,
             scale.astype(dtype), shift.astype(dtype), (lo, hi), res)
         return from_array(out, x)
-    # Depthwise and small convolutions: their own kernels, then one pass for the rest.
+    if fast and res is None and weight.shape[1] == 1 and spec.groups == x.shape[1] > 1:
+        # Depthwise: the scale goes into the (small) weight, shift and clip into the store.
+        w = to_array(weight, np.float64) * scale.reshape(-1, 1, 1, 1)
+        out = conv_kernels.depthwise(to_array(x, dtype), w.astype(dtype), spec.out_hw, spec.geometry,
+                                     shift.astype(dtype), (lo, hi))
+        return from_array(out, x)
+    # Small and grouped convolutions: their own kernels, then one pass for the rest.
     y = to_array(conv2d(x, weight, None, conv.stride, padding, conv.dilation, conv.groups), dtype)
     planes = y.reshape(y.shape[0], y.shape[1], -1)
     if res is not None:  # rare (no model here has a residual after such a convolution)
