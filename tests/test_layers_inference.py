@@ -147,3 +147,36 @@ def test_max_pool_without_gradient_equals_the_argmax_kernel(kernel: object, stri
         got = nn.max_pool2d(x, kernel, stride, padding, ceil_mode).to_numpy()
     np.testing.assert_array_equal(got, want)
     assert np.isnan(got).any() and np.isneginf(got).any()
+
+
+class DoubledConv(layers.Conv2d):
+    """A convolution whose own forward must not be bypassed by the fused path."""
+
+    def forward(self, x: Tensor) -> Tensor:
+        return super().forward(x) * 2.0
+
+
+def test_sequential_fuses_conv_batchnorm_relu_runs() -> None:
+    """A Sequential CNN in eval under no_grad: each Conv2d with the BatchNorm and ReLU/ReLU6
+    after it in one pass; other layers, a BatchNorm left in training mode and a
+    convolution subclass with its own forward run as they are."""
+    kw = dict(dtype="float64")
+    late_bn = _bn(6, 4)
+    model = layers.Sequential(
+        layers.Conv2d(3, 8, 3, padding=1, **kw), _bn(8, 1), layers.ReLU(), layers.MaxPool2d(2),
+        layers.Conv2d(8, 8, 3, padding=1, bias=True, **kw), layers.ReLU6(),
+        DoubledConv(8, 6, 1, **kw), _bn(6, 2), layers.ReLU(),
+        layers.Conv2d(6, 6, 3, padding=1, **kw), late_bn,
+        layers.Sequential(layers.Conv2d(6, 4, 1, **kw), FoldedBatchNorm()),
+        layers.Flatten(), layers.Linear(4 * 5 * 5, 3, **kw),
+    )
+    model.eval()
+    x = _tensor(np.random.default_rng(0).standard_normal((2, 3, 10, 10)))
+    want = model(x).to_numpy()
+    with minitorch.no_grad():
+        got = model(x).to_numpy()
+        late_bn.train()  # batch statistics: not a fixed map, runs as a layer (and updates its stats)
+        with_train_bn = model(x).to_numpy()
+    np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-10)
+    late_bn.eval()
+    assert not np.allclose(with_train_bn, want)

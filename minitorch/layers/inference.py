@@ -24,7 +24,7 @@ the composed layers). The numbers equal the composed layers' up to rounding.
 
 from __future__ import annotations
 
-from typing import Any, Optional, Tuple
+from typing import Any, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -35,9 +35,9 @@ from ..kernels import channel_kernels, conv_blocked, conv_kernels
 from ..module import Module
 from ..tensor import Tensor
 from .fused import clamp
-from .modules import _ConvNd
+from .modules import Conv2d, ReLU, ReLU6, _ConvNd
 
-__all__ = ["fusable", "bn_affine", "conv_bn"]
+__all__ = ["fusable", "bn_affine", "conv_bn", "run_sequence"]
 
 
 def fusable(module: Module, *inputs: Tensor) -> bool:
@@ -126,3 +126,48 @@ def conv_bn(x: Tensor, conv: _ConvNd, bn: Optional[Module] = None,
         scale = np.ones_like(scale)
     out = channel_kernels.scale_shift(np.ascontiguousarray(planes), scale, shift, lo, hi)
     return from_array(out.reshape(y.shape), x)
+
+
+def _affine_layer(m: Module) -> bool:
+    """Whether ``m`` is a BatchNorm-like layer whose eval output is its ``eval_affine()`` map.
+
+    Its ``forward`` must be the one of the class that defines ``eval_affine``
+    (a subclass that changes ``forward`` is run as it is), and the map must exist.
+    """
+    owner = next((c for c in type(m).__mro__ if "eval_affine" in c.__dict__), None)
+    return owner is not None and type(m).forward is owner.forward and m.eval_affine() is not None
+
+
+def _clip_of(m: Module) -> Optional[Tuple[float, float]]:
+    """The clip a ``ReLU`` or ``ReLU6`` layer applies (None for any other module)."""
+    if type(m) is ReLU:
+        return 0.0, float("inf")
+    if type(m) is ReLU6:
+        return 0.0, 6.0
+    return None
+
+
+def run_sequence(modules: Sequence[Module], x: Tensor) -> Tensor:
+    """``Sequential``'s forward where :func:`fusable` holds: each plain 2-D convolution runs
+    together with a BatchNorm and a ReLU/ReLU6 right after it (:func:`conv_bn`).
+
+    A convolution is fused only if its class keeps ``Conv2d``'s own ``forward``
+    (a subclass with its own ``forward`` runs as it is).
+    """
+    modules = list(modules)
+    i = 0
+    while i < len(modules):
+        m = modules[i]
+        if isinstance(m, Conv2d) and type(m).forward is Conv2d.forward:
+            j = i + 1
+            bn = modules[j] if j < len(modules) and _affine_layer(modules[j]) else None
+            j += bn is not None
+            clip = _clip_of(modules[j]) if j < len(modules) else None
+            j += clip is not None
+            if j > i + 1:
+                x = conv_bn(x, m, bn, clip)
+                i = j
+                continue
+        x = m(x)
+        i += 1
+    return x

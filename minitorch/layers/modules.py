@@ -568,6 +568,11 @@ class Sequential(Module):
         return items[index][1]
 
     def forward(self, x: Any) -> Any:
+        # (imported here: layers.inference builds on this file's layers)
+        from .inference import fusable, run_sequence
+
+        if isinstance(x, Tensor) and fusable(self, x):  # inference: conv + BN + ReLU in one pass
+            return run_sequence(self._modules.values(), x)
         for module in self._modules.values():
             x = module(x)
         return x
