@@ -35,9 +35,8 @@ from ..kernels import channel_kernels, conv_blocked, conv_kernels
 from ..module import Module
 from ..tensor import Tensor
 from .fused import clamp
-from .modules import Conv2d, ReLU, ReLU6, _ConvNd
 
-__all__ = ["fusable", "bn_affine", "conv_bn", "run_sequence"]
+__all__ = ["fusable", "bn_affine", "conv_bn", "declared", "run_sequence"]
 
 
 def fusable(module: Module, *inputs: Tensor) -> bool:
@@ -74,7 +73,7 @@ def bn_affine(bn: Optional[Module]) -> Optional[Tuple[Any, Any]]:
     return affine() if callable(affine) else None
 
 
-def conv_bn(x: Tensor, conv: _ConvNd, bn: Optional[Module] = None,
+def conv_bn(x: Tensor, conv: Any, bn: Optional[Module] = None,
             clip: Optional[Tuple[float, float]] = None, residual: Optional[Tensor] = None) -> Tensor:
     """``clip(bn(conv(x)) + residual, lo, hi)`` for inference, in one pass where it can.
 
@@ -128,41 +127,41 @@ def conv_bn(x: Tensor, conv: _ConvNd, bn: Optional[Module] = None,
     return from_array(out.reshape(y.shape), x)
 
 
-def _affine_layer(m: Module) -> bool:
-    """Whether ``m`` is a BatchNorm-like layer whose eval output is its ``eval_affine()`` map.
+def declared(m: Module, attr: str) -> Any:
+    """``m``'s class attribute ``attr`` if its class runs the ``forward`` of the class that declares it.
 
-    Its ``forward`` must be the one of the class that defines ``eval_affine``
-    (a subclass that changes ``forward`` is run as it is), and the map must exist.
+    Layers state what they are in inference by a class attribute (``Conv2d.fused_conv``,
+    ``ReLU.fused_clip``, ``BatchNorm.eval_affine``); a subclass that overrides ``forward``
+    may compute something else, so it is run as it is (None here).
     """
-    owner = next((c for c in type(m).__mro__ if "eval_affine" in c.__dict__), None)
-    return owner is not None and type(m).forward is owner.forward and m.eval_affine() is not None
+    owner = next((c for c in type(m).__mro__ if attr in c.__dict__), None)
+    if owner is None or type(m).forward is not owner.forward:
+        return None
+    return getattr(m, attr)
 
 
-def _clip_of(m: Module) -> Optional[Tuple[float, float]]:
-    """The clip a ``ReLU`` or ``ReLU6`` layer applies (None for any other module)."""
-    if type(m) is ReLU:
-        return 0.0, float("inf")
-    if type(m) is ReLU6:
-        return 0.0, 6.0
-    return None
+def _affine_layer(m: Module) -> bool:
+    """Whether ``m`` is a BatchNorm-like layer whose eval output is its ``eval_affine()`` map."""
+    affine = declared(m, "eval_affine")
+    return affine is not None and affine() is not None
 
 
 def run_sequence(modules: Sequence[Module], x: Tensor) -> Tensor:
-    """``Sequential``'s forward where :func:`fusable` holds: each plain 2-D convolution runs
+    """``Sequential``'s forward where :func:`fusable` holds: each 2-D convolution runs
     together with a BatchNorm and a ReLU/ReLU6 right after it (:func:`conv_bn`).
 
-    A convolution is fused only if its class keeps ``Conv2d``'s own ``forward``
-    (a subclass with its own ``forward`` runs as it is).
+    Layers are recognised by what they declare (:func:`declared`): ``fused_conv``,
+    ``eval_affine``, ``fused_clip``; a subclass with its own ``forward`` runs as it is.
     """
     modules = list(modules)
     i = 0
     while i < len(modules):
         m = modules[i]
-        if isinstance(m, Conv2d) and type(m).forward is Conv2d.forward:
+        if declared(m, "fused_conv"):
             j = i + 1
             bn = modules[j] if j < len(modules) and _affine_layer(modules[j]) else None
             j += bn is not None
-            clip = _clip_of(modules[j]) if j < len(modules) else None
+            clip = declared(modules[j], "fused_clip") if j < len(modules) else None
             j += clip is not None
             if j > i + 1:
                 x = conv_bn(x, m, bn, clip)

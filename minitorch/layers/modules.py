@@ -27,7 +27,7 @@ from ..module import Module, Parameter
 from ..tensor import Tensor
 from ..tensor_data import DTypeLike, TensorData
 from ..tensor_ops import TensorBackend
-from . import fused, init
+from . import fused, inference, init
 
 IntOrPair = Union[int, Tuple[int, int]]
 
@@ -198,6 +198,8 @@ class Conv2d(_ConvNd):
     Attributes:
         weight: ``(out_channels, in_channels / groups, KH, KW)``.
     """
+
+    fused_conv = True  # inference may fuse a BatchNorm and ReLU after it (layers.inference)
 
     def __init__(
         self, in_channels: int, out_channels: int, kernel_size: IntOrPair, stride: IntOrPair = 1,
@@ -425,12 +427,16 @@ class Identity(Module):
 class ReLU(Module):
     """``max(x, 0)``."""
 
+    fused_clip = (0.0, float("inf"))  # as a clip, for the fused inference path (layers.inference)
+
     def forward(self, x: Tensor) -> Tensor:
         return x.relu()
 
 
 class ReLU6(Module):
     """``min(max(x, 0), 6)`` (MobileNet, EfficientNet-Lite), one fused pass (``fused.clamp``)."""
+
+    fused_clip = (0.0, 6.0)
 
     def forward(self, x: Tensor) -> Tensor:
         return fused.clamp(x, 0.0, 6.0)
@@ -568,11 +574,8 @@ class Sequential(Module):
         return items[index][1]
 
     def forward(self, x: Any) -> Any:
-        # (imported here: layers.inference builds on this file's layers)
-        from .inference import fusable, run_sequence
-
-        if isinstance(x, Tensor) and fusable(self, x):  # inference: conv + BN + ReLU in one pass
-            return run_sequence(self._modules.values(), x)
+        if isinstance(x, Tensor) and inference.fusable(self, x):  # inference: conv + BN + ReLU in one pass
+            return inference.run_sequence(self._modules.values(), x)
         for module in self._modules.values():
             x = module(x)
         return x
