@@ -127,11 +127,7 @@ class _ConvNd(Module):
         self.bias = Parameter(init.bias_uniform(out_channels, fan_in, b, dtype), "bias") if bias else None
 
     def conv_padding(self, x: Tensor) -> Any:
-        """The ``padding`` argument this layer gives ``conv1d``/``conv2d`` for input ``x``.
-
-        Its own setting; a layer whose padding depends on the input's size
-        (TensorFlow's "SAME", ``Conv2dSame``) works it out here.
-        """
+        """The ``padding`` given to ``conv2d`` for ``x`` (``Conv2dSame`` works out TF's "SAME")."""
         return self.padding
 
     def _tuple(self, x: Any) -> Tuple[int, ...]:
@@ -264,9 +260,7 @@ class _BatchNorm(Module):
     def eval_affine(self) -> Optional[Tuple[np.ndarray, np.ndarray]]:
         """``(scale, shift)``, float64 ``(C,)``: in evaluation this layer is ``x * scale + shift``.
 
-        None in training or without running statistics (then it normalises
-        with each batch's own statistics, no fixed map). BatchNorm folding
-        and the fused inference path (``layers.inference``) build on it.
+        None in training or without running statistics (no fixed map then).
         """
         if self.training or self.running_mean is None or self.running_var is None:
             return None
