@@ -52,7 +52,8 @@ def minitorch_forward(model_name: str, batch: int) -> Callable[[], None]:
     from vision.models.resnet import resnet18
 
     np.random.seed(0)
-    model = efficientnet_lite0() if model_name == "lite0" else resnet18()
+    # float32, as the zoo loads both (resnet18()'s own default is the course's float64).
+    model = efficientnet_lite0() if model_name == "lite0" else resnet18(dtype="float32")
     model.eval()
     x = np.random.default_rng(0).uniform(-1, 1, (batch, 3, 224, 224)).astype(np.float32)
     xt = to_tensor(x, np.float32, layer_backend())

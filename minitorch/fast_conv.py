@@ -35,7 +35,7 @@ from numba import prange
 
 from . import fast_ops
 from .autodiff import Context
-from .kernels import conv_kernels
+from .kernels import conv_blocked, conv_kernels
 from .kernels.jit import kernel
 from .tensor import Tensor
 from .tensor_data import Shape, Storage, Strides, TensorData
@@ -428,15 +428,22 @@ class _ConvFun(Function):
         dtype = np.promote_types(input.dtype, weight.dtype)
         x = w = cols = None
         direct = _use_direct(tuple(input.shape), tuple(weight.shape), spec)
+        b = None if bias is None else to_array(bias, dtype)
         if direct:
             out = _direct(input, weight, spec, dtype)
         else:
             x, w = _as_images(input, weight, dtype)
-            out, cols = conv_kernels.conv_forward(x, w, spec.groups, spec.out_hw, spec.geometry)
+            plain = conv_kernels.is_plain_1x1(w.shape[2:], spec.geometry)  # no im2col at all
+            if spec.groups == 1 and not plain and (ctx.no_grad or not wanted[1]):
+                # No weight gradient: nothing needs the im2col matrix, so build it block by block.
+                out = conv_blocked.conv_forward_blocked(x, w, spec.out_hw, spec.geometry, shift=b)
+                b = None
+            else:
+                out, cols = conv_kernels.conv_forward(x, w, spec.groups, spec.out_hw, spec.geometry)
             if not wanted[1] or (cols is not None and cols.nbytes > SAVE_COLS_BYTES):
                 cols = None  # not needed, or cheaper to recompute than to keep
-        if bias is not None:
-            out += to_array(bias, dtype).reshape(1, -1, 1, 1)
+        if b is not None:
+            out += b.reshape(1, -1, 1, 1)
         ctx.save_for_backward(input, weight, x, w, cols, spec, wanted, dtype, direct)
         return from_array(out.reshape(out.shape[:2] + out.shape[4 - spec.dims:]), input)
 

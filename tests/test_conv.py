@@ -390,6 +390,17 @@ def test_fast_groups_stride_padding(name: str) -> None:
         grad_check_case(case)
 
 
+@pytest.mark.parametrize("stride,size,padding", [(3, (8, 11), 1), (3, (9, 10), (0, 2, 1, 2))])
+def test_fast_depthwise_strides_beyond_two(stride: Any, size: Tuple[int, int], padding: Any) -> None:
+    """The depthwise kernels' phases (one per column of the stride) for stride 3, odd widths and paddings."""
+    case = dict(batch=2, size=size, dilation=1, seed=5, groups=3, cin=3, cout=6, kernel=(5, 5),
+                stride=stride, padding=padding)
+    with using("gemm"):
+        for dtype in (np.float64, np.float32):
+            check_forward(case, dtype)
+            check_backward(case, dtype)
+
+
 def test_auto_takes_the_fast_path_on_large_problems(monkeypatch: pytest.MonkeyPatch) -> None:
     case = dict(batch=4, cin=8, cout=8, kernel=(3, 3), size=(20, 20), stride=1, dilation=1,
                 padding=1, groups=1, seed=0)

@@ -53,11 +53,16 @@ __all__ = [
     "fill",
     "copy",
     "dot",
+    "gather_row",
     "im2col",
     "col2im",
+    "is_plain_1x1",
     "padded_layout",
+    "phase_run",
     "load_phases",
     "store_phases",
+    "shifted_clip",
+    "depthwise",
     "depthwise_forward",
     "depthwise_backward",
     "conv_forward",
@@ -117,6 +122,13 @@ def copy(y: np.ndarray, x: np.ndarray) -> None:
 
 
 @inline
+def shifted_clip(y: np.ndarray, x: np.ndarray, shift: float, lo: float, hi: float) -> None:
+    """``y[:] = clip(x + shift, lo, hi)`` for 1-D arrays of the same length (a NaN passes)."""
+    for i in range(y.shape[0]):
+        y[i] = min(max(x[i] + shift, lo), hi)
+
+
+@inline
 def dot(x: np.ndarray, y: np.ndarray) -> float:
     """``sum(x * y)`` for 1-D arrays of the same length."""
     acc = x.dtype.type(0)
@@ -126,6 +138,29 @@ def dot(x: np.ndarray, y: np.ndarray) -> float:
 
 
 # ## im2col and its adjoint
+
+
+@inline
+def gather_row(dst: np.ndarray, plane: np.ndarray, ih: int, height: int, lo: int, hi: int,
+               offset_w: int, stride_w: int) -> None:
+    """One output row's entries for one kernel tap: ``dst[ow] = plane[ih, ow * stride_w + offset_w]``.
+
+    Only ``lo <= ow < hi`` (:func:`valid_range`) read the input; the other
+    entries, and the whole row when ``ih`` lies outside ``[0, height)``, are
+    the padding's zeros.
+    """
+    if ih < 0 or ih >= height:
+        fill(dst, 0)
+        return
+    fill(dst[:lo], 0)
+    if hi > lo:
+        iw_lo = lo * stride_w + offset_w
+        iw_end = iw_lo + (hi - lo - 1) * stride_w + 1
+        if stride_w == 1:
+            copy(dst[lo:hi], plane[ih, iw_lo:iw_end])
+        else:
+            copy(dst[lo:hi], plane[ih, iw_lo:iw_end:stride_w])
+    fill(dst[hi:], 0)
 
 
 @kernel(nogil=True)
@@ -165,19 +200,8 @@ def im2col(
                 lo, hi = valid_range(offset_w, stride_w, width, out_w)
                 for oh in range(out_h):
                     ih = oh * stride_h - pad_top + kh * dilation_h
-                    start = oh * out_w
-                    if ih < 0 or ih >= height:
-                        fill(row[start : start + out_w], 0)
-                        continue
-                    fill(row[start : start + lo], 0)
-                    if hi > lo:
-                        iw_lo = lo * stride_w + offset_w
-                        iw_end = iw_lo + (hi - lo - 1) * stride_w + 1
-                        if stride_w == 1:
-                            copy(row[start + lo : start + hi], x[b, c, ih, iw_lo:iw_end])
-                        else:
-                            copy(row[start + lo : start + hi], x[b, c, ih, iw_lo:iw_end:stride_w])
-                    fill(row[start + hi : start + out_w], 0)
+                    gather_row(row[oh * out_w : (oh + 1) * out_w], x[b, c], ih, height, lo, hi,
+                               offset_w, stride_w)
 
 
 @kernel(nogil=True)
@@ -261,6 +285,19 @@ def padded_layout(height: int, width: int, out_h: int, out_w: int, kernel_h: int
 
 
 @inline
+def phase_run(start: int, width: int, stride: int, r: int) -> Tuple[int, int, int]:
+    """The row entries ``iw`` whose padded position ``start + iw`` falls in phase ``r``.
+
+    Returns:
+        ``(first, count, at)``: they are ``first, first + stride, ...`` (``count``
+        of them, maybe 0), stored from entry ``at`` of phase ``r`` on, one after another.
+    """
+    first = (r - start % stride + stride) % stride
+    count = max(0, ceil_div(width - first, stride))
+    return first, count, (start + first) // stride
+
+
+@inline
 def load_phases(phases: np.ndarray, plane: np.ndarray, pitch: int, pad_top: int, pad_left: int) -> None:
     """Zero-pad ``plane`` (H, W) into ``phases`` (s, n): position ``p`` goes to ``[p % s, p // s]``."""
     stride = phases.shape[0]
@@ -272,8 +309,9 @@ def load_phases(phases: np.ndarray, plane: np.ndarray, pitch: int, pad_top: int,
         if stride == 1:
             copy(phases[0, start : start + width], plane[ih])
         else:
-            for iw in range(width):
-                phases[(start + iw) % stride, (start + iw) // stride] = plane[ih, iw]
+            for r in range(stride):
+                first, count, at = phase_run(start, width, stride, r)
+                copy(phases[r, at : at + count], plane[ih, first : first + (count - 1) * stride + 1 : stride])
 
 
 @inline
@@ -286,8 +324,9 @@ def store_phases(plane: np.ndarray, phases: np.ndarray, pitch: int, pad_top: int
         if stride == 1:
             copy(plane[ih], phases[0, start : start + width])
         else:
-            for iw in range(width):
-                plane[ih, iw] = phases[(start + iw) % stride, (start + iw) // stride]
+            for r in range(stride):
+                first, count, at = phase_run(start, width, stride, r)
+                copy(plane[ih, first : first + (count - 1) * stride + 1 : stride], phases[r, at : at + count])
 
 
 @kernel(nogil=True, fastmath=True)
@@ -295,6 +334,9 @@ def depthwise_forward(
     out: np.ndarray,
     x: np.ndarray,
     weight: np.ndarray,
+    shift: np.ndarray,
+    bounds: np.ndarray,
+    epilogue: bool,
     stride_h: int,
     stride_w: int,
     pad_top: int,
@@ -307,12 +349,15 @@ def depthwise_forward(
     """``out[b, co] = sum_{kh, kw} weight[co, 0, kh, kw] * x[b, co // m, ...]``, ``m = Cout / Cin``.
 
     Task ``b * Cin + c`` reads input plane ``(b, c)`` and writes the ``m``
-    output planes made from it.
+    output planes made from it. With ``epilogue``, each output is stored as
+    ``clip(sum + shift[co], lo, hi)`` (an eval BatchNorm's shift and a ReLU6,
+    its scale already in ``weight``: ``layers.inference``), in the same pass.
 
     Args:
         out: ``(B, Cout, OH, OW)``, overwritten.
         x: ``(B, Cin, H, W)``.
         weight: ``(Cout, 1, KH, KW)``.
+        shift: ``(Cout,)``; bounds: ``[lo, hi]`` (read only with ``epilogue``).
     """
     channels, height, width = x.shape[1], x.shape[2], x.shape[3]
     out_channels, out_h, out_w = out.shape[1], out.shape[2], out.shape[3]
@@ -337,7 +382,11 @@ def depthwise_forward(
                     axpy(wide, phases[offset % stride_w, start : start + wide_size],
                          weight[co, 0, kh, kw])
             for oh in range(out_h):
-                copy(out[b, co, oh], wide[oh * wide_pitch : oh * wide_pitch + out_w])
+                row = wide[oh * wide_pitch : oh * wide_pitch + out_w]
+                if epilogue:
+                    shifted_clip(out[b, co, oh], row, shift[co], bounds[0], bounds[1])
+                else:
+                    copy(out[b, co, oh], row)
 
 
 @kernel(nogil=True, fastmath=True)
@@ -407,7 +456,7 @@ def depthwise_backward(
 # ## The convolution as matrix products
 
 
-def _is_plain_1x1(kernel_hw: Tuple[int, int], geometry: Geometry) -> bool:
+def is_plain_1x1(kernel_hw: Tuple[int, int], geometry: Geometry) -> bool:
     """True for a 1x1 kernel with stride 1 and no padding: then ``cols`` is the input itself."""
     stride, padding, _ = geometry
     return tuple(kernel_hw) == (1, 1) and tuple(stride) == (1, 1) and not any(padding)
@@ -418,12 +467,36 @@ def _cols(x: np.ndarray, kernel_hw: Tuple[int, int], out_hw: Tuple[int, int], ge
     (sh, sw), (top, _, left, _), (dh, dw) = geometry
     batch, channels = x.shape[:2]
     kh, kw = kernel_hw
-    if _is_plain_1x1(kernel_hw, geometry):
+    if is_plain_1x1(kernel_hw, geometry):
         return x.reshape(batch, channels, -1)
     cols = np.empty((batch, channels * kh * kw, out_hw[0] * out_hw[1]), dtype=x.dtype)
     parallel_tasks(im2col, batch * channels, cols.size, cols, x, kh, kw, out_hw[1], sh, sw, top,
                    left, dh, dw)
     return cols
+
+
+def depthwise(x: np.ndarray, weight: np.ndarray, out_hw: Tuple[int, int], geometry: Geometry,
+              shift: Optional[np.ndarray] = None, clip: Optional[Tuple[float, float]] = None) -> np.ndarray:
+    """The depthwise convolution (``groups == Cin``), optionally ``clip(conv + shift, lo, hi)``.
+
+    Args:
+        x: ``(B, Cin, H, W)``; weight: ``(Cout, 1, KH, KW)``, both C-contiguous, one dtype.
+        out_hw, geometry: the output's size; stride, padding, dilation.
+        shift: ``(Cout,)`` added to each output channel, or None.
+        clip: ``(lo, hi)``, or None.
+
+    Returns:
+        ``(B, Cout, OH, OW)``.
+    """
+    batch, channels = x.shape[:2]
+    (sh, sw), (top, _, left, _), (dh, dw) = geometry
+    out = np.empty((batch, weight.shape[0], *out_hw), dtype=x.dtype)
+    epilogue = shift is not None or clip is not None
+    shift = np.zeros(weight.shape[0], x.dtype) if shift is None else np.ascontiguousarray(shift, x.dtype)
+    bounds = np.array(clip if clip is not None else (-np.inf, np.inf), x.dtype)
+    parallel_tasks(depthwise_forward, batch * channels, out.size + x.size, out, x, weight, shift,
+                   bounds, epilogue, sh, sw, top, left, dh, dw)
+    return out
 
 
 def conv_forward(
@@ -437,12 +510,9 @@ def conv_forward(
     """
     batch, channels = x.shape[:2]
     out_channels, group_channels, kh, kw = weight.shape
-    (sh, sw), (top, _, left, _), (dh, dw) = geometry
-    out = np.empty((batch, out_channels, *out_hw), dtype=x.dtype)
     if group_channels == 1 and groups == channels and groups > 1:
-        parallel_tasks(depthwise_forward, batch * channels, out.size + x.size, out, x, weight,
-                       sh, sw, top, left, dh, dw)
-        return out, None
+        return depthwise(x, weight, out_hw, geometry), None
+    out = np.empty((batch, out_channels, *out_hw), dtype=x.dtype)
     cols = _cols(x, (kh, kw), out_hw, geometry)
     # (G, Cout/G, Cin/G*KH*KW) @ (B, G, Cin/G*KH*KW, L) -> (B, G, Cout/G, L): NCHW already.
     batched_matmul(
@@ -496,7 +566,7 @@ def conv_backward(
         grad_cols = np.empty((batch, groups, w.shape[2], go.shape[3]), x.dtype)
         batched_matmul(w.transpose(0, 2, 1), go, grad_cols)  # (B, G, Cin/G*KH*KW, L)
         grad_cols = grad_cols.reshape(batch, channels * kh * kw, -1)
-        if _is_plain_1x1((kh, kw), geometry):
+        if is_plain_1x1((kh, kw), geometry):
             grad_x = grad_cols.reshape(x.shape)
         else:
             grad_x = np.empty_like(x)

@@ -4,6 +4,7 @@
 - ``losses``: loss functions and their ``Module`` forms (``cross_entropy``, ``CrossEntropyLoss`` ...).
 - ``init``: initial weights (PyTorch's defaults) and ``set_seed``.
 - ``fused``: the fused ``Function``\\ s the layers call (linear, batch norm, layer norm, GELU ...).
+- ``inference``: a convolution with its BatchNorm, activation and residual sum in one pass (eval, no grad).
 
 Each module declares ``__all__``; this package's is built from theirs.
 """

@@ -28,7 +28,7 @@ from ..module import Module, Parameter
 from ..tensor import Tensor
 from ..tensor_data import DTypeLike, TensorData
 from ..tensor_ops import TensorBackend
-from . import fused, init
+from . import fused, inference, init
 
 IntOrPair = Union[int, Tuple[int, int]]
 
@@ -127,6 +127,10 @@ class _ConvNd(Module):
         fan_in = init.fans(shape)[0]
         self.bias = Parameter(init.bias_uniform(out_channels, fan_in, b, dtype), "bias") if bias else None
 
+    def conv_padding(self, x: Tensor) -> Any:
+        """The ``padding`` given to ``conv2d`` for ``x`` (``Conv2dSame`` works out TF's "SAME")."""
+        return self.padding
+
     def _tuple(self, x: Any) -> Tuple[int, ...]:
         if isinstance(x, (int, np.integer)):
             return (int(x),) * self.dims
@@ -192,6 +196,8 @@ class Conv2d(_ConvNd):
         weight: ``(out_channels, in_channels / groups, KH, KW)``.
     """
 
+    fused_conv = True  # inference may fuse a BatchNorm and ReLU after it (layers.inference)
+
     def __init__(
         self, in_channels: int, out_channels: int, kernel_size: IntOrPair, stride: IntOrPair = 1,
         padding: Union[IntOrPair, str] = 0, dilation: IntOrPair = 1, groups: int = 1,
@@ -202,7 +208,7 @@ class Conv2d(_ConvNd):
 
     def forward(self, x: Tensor) -> Tensor:
         return conv2d(x, self.weight.value, _value(self.bias), stride=self.stride,
-                      padding=self.padding, dilation=self.dilation, groups=self.groups)
+                      padding=self.conv_padding(x), dilation=self.dilation, groups=self.groups)
 
 
 # ## Normalisation
@@ -251,6 +257,21 @@ class _BatchNorm(Module):
             training=self.training, momentum=momentum if momentum is not None else 0.0, eps=self.eps,
             clip=clip,
         )
+
+    def eval_affine(self) -> Optional[Tuple[np.ndarray, np.ndarray]]:
+        """``(scale, shift)``, float64 ``(C,)``: in evaluation this layer is ``x * scale + shift``.
+
+        None in training or without running statistics (no fixed map then).
+        """
+        if self.training or self.running_mean is None or self.running_var is None:
+            return None
+        scale = 1.0 / np.sqrt(fused.as_array(self.running_var).astype(np.float64) + self.eps)
+        if self.weight is not None:
+            scale = scale * fused.as_array(self.weight.value)
+        shift = -fused.as_array(self.running_mean).astype(np.float64) * scale
+        if self.bias is not None:
+            shift = shift + fused.as_array(self.bias.value)
+        return scale, shift
 
     def extra_repr(self) -> str:
         return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}, "
@@ -401,12 +422,16 @@ class Identity(Module):
 class ReLU(Module):
     """``max(x, 0)``."""
 
+    fused_clip = (0.0, float("inf"))  # as a clip, for the fused inference path (layers.inference)
+
     def forward(self, x: Tensor) -> Tensor:
         return x.relu()
 
 
 class ReLU6(Module):
     """``min(max(x, 0), 6)`` (MobileNet, EfficientNet-Lite), one fused pass (``fused.clamp``)."""
+
+    fused_clip = (0.0, 6.0)
 
     def forward(self, x: Tensor) -> Tensor:
         return fused.clamp(x, 0.0, 6.0)
@@ -544,6 +569,8 @@ class Sequential(Module):
         return items[index][1]
 
     def forward(self, x: Any) -> Any:
+        if isinstance(x, Tensor) and inference.fusable(self, x):  # inference: conv + BN + ReLU in one pass
+            return inference.run_sequence(self._modules.values(), x)
         for module in self._modules.values():
             x = module(x)
         return x

@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+import minitorch
 from minitorch.backends import layer_backend
 from minitorch.io import compare_state_dicts, load_checkpoint, rename_keys
 from minitorch.learner.data import to_tensor
@@ -57,6 +58,23 @@ def test_builder_matches_the_published_checkpoint(name: str) -> None:
     assert sum(p.value.size for p in model.parameters()) == params
     report = compare_state_dicts(model.state_dict(), rename_keys(state, LUKEMELAS_RENAMES))
     assert report.ok, str(report)
+
+
+def test_fused_inference_gives_the_layer_by_layer_logits() -> None:
+    """Under ``no_grad`` in eval mode ConvBN and the MBConv sums run fused (``layers.inference``)."""
+    model = efficientnet_lite0(num_classes=5, dtype="float64")
+    rng = np.random.default_rng(3)
+    for name, value in model.state_dict().items():
+        if name.endswith(("running_mean", "bn.bias")):
+            value._tensor._storage[...] = rng.normal(0, 0.2, value.size)
+        elif name.endswith("running_var"):
+            value._tensor._storage[...] = rng.uniform(0.5, 2.0, value.size)
+    model.eval()
+    x = to_tensor(rng.normal(size=(2, 3, 40, 36)), np.float64, layer_backend())
+    want = model(x).to_numpy()  # the parameters want gradients: the composed layers
+    with minitorch.no_grad():
+        got = model(x).to_numpy()
+    np.testing.assert_allclose(got, want, rtol=1e-9, atol=1e-9)
 
 
 def test_forward_shapes_and_odd_sizes() -> None:

@@ -169,6 +169,22 @@ def randomise_bn_minitorch(model: minitorch.Module, seed: int) -> None:
     model.load_state_dict(state)
 
 
+@pytest.mark.parametrize("block", [BasicBlock, Bottleneck])
+def test_fused_inference_gives_the_layer_by_layer_logits(block: Any) -> None:
+    """Under ``no_grad`` in eval mode each convolution runs with its BatchNorm, ReLU and
+    shortcut sum fused (``layers.inference``); the logits stay those of the layers one by one."""
+    model = ResNet(block, (1, 1, 1, 1), num_classes=10, dtype="float64")
+    randomise_bn_minitorch(model, 1)
+    model.eval()
+    x = as_tensor(images(2, (2, 3, 48, 48)).astype(np.float64))
+    want = model(x).to_numpy()  # the parameters want gradients: the composed layers
+    with minitorch.no_grad():
+        got = model(x).to_numpy()
+        folded = minitorch.fold_batchnorm(model)(x).to_numpy()
+    np.testing.assert_allclose(got, want, rtol=1e-9, atol=1e-9)
+    np.testing.assert_allclose(folded, want, rtol=1e-9, atol=1e-9)
+
+
 # ## Against a PyTorch reference (skipped when torch is not installed)
 
 

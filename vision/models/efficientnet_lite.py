@@ -45,6 +45,7 @@ from minitorch import (
     Tensor,
 )
 from minitorch.fast_conv import conv2d
+from minitorch.layers.inference import conv_bn, fusable
 from vision.transforms import inception_stats
 
 from .entry import ZooEntry
@@ -119,16 +120,19 @@ class Conv2dSame(Conv2d):
         super().__init__(in_channels, out_channels, kernel_size, stride=stride, padding=0,
                          groups=groups, bias=False, backend=backend, dtype=dtype)
 
-    def forward(self, x: Tensor) -> Tensor:
+    def conv_padding(self, x: Tensor) -> Tuple[int, int, int, int]:
+        """``(top, bottom, left, right)``: TensorFlow's "SAME" for ``x``'s height and width."""
         if x.dims != 4:
             raise ValueError(f"{type(self).__name__} expects (B, C, H, W) images, got shape {x.shape}")
         (kh, kw), (sh, sw) = self.kernel_size, self.stride
-        top, bottom = same_padding(x.shape[2], kh, sh)
-        left, right = same_padding(x.shape[3], kw, sw)
+        return (*same_padding(x.shape[2], kh, sh), *same_padding(x.shape[3], kw, sw))
+
+    def forward(self, x: Tensor) -> Tensor:
+        padding = self.conv_padding(x)
         # No bias unless BatchNorm folding (minitorch.fold_batchnorm) gave it one.
         bias = None if self.bias is None else self.bias.value
-        return conv2d(x, self.weight.value, bias, stride=self.stride,
-                      padding=(top, bottom, left, right), groups=self.groups)
+        return conv2d(x, self.weight.value, bias, stride=self.stride, padding=padding,
+                      groups=self.groups)
 
 
 class ConvBN(Module):
@@ -146,8 +150,13 @@ class ConvBN(Module):
         self.bn = BatchNorm2d(out_channels, eps=BN_EPS, momentum=0.01, backend=backend, dtype=dtype)
         self.act = act
 
-    def forward(self, x: Tensor) -> Tensor:
-        return self.bn(self.conv(x), clip=RELU6 if self.act else None)
+    def forward(self, x: Tensor, residual: Optional[Tensor] = None) -> Tensor:
+        """``bn(conv(x))``, ReLU6-clipped if ``act``, plus ``residual`` if given (the block's input)."""
+        clip = RELU6 if self.act else None
+        if fusable(self, x):  # inference: one pass (minitorch.layers.inference)
+            return conv_bn(x, self.conv, self.bn, clip, residual)
+        out = self.bn(self.conv(x), clip=clip)
+        return out if residual is None else out + residual
 
     def extra_repr(self) -> str:
         return "then ReLU6" if self.act else "no activation"
@@ -173,6 +182,8 @@ class MBConv(Module):
         self.residual = stride == 1 and in_channels == out_channels
 
     def forward(self, x: Tensor) -> Tensor:
+        if self.residual and fusable(self, x):  # inference: the sum in the projection's pass
+            return self.project(self.depthwise(self.expand(x)), residual=x)
         out = self.project(self.depthwise(self.expand(x)))
         return out + x if self.residual else out
 

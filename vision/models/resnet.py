@@ -43,6 +43,7 @@ from minitorch import (
     ReLU,
     Sequential,
 )
+from minitorch.layers.inference import conv_bn, fusable
 from minitorch.tensor import Tensor
 from minitorch.tensor_data import DTypeLike
 from minitorch.tensor_ops import TensorBackend
@@ -52,6 +53,7 @@ from .entry import ZooEntry
 
 # torchvision's names already match ours: nothing to rename when loading its files.
 RESNET_RENAMES: List[tuple] = []
+RELU = (0.0, float("inf"))  # a ReLU as the clip of the fused inference path
 
 
 class BasicBlock(Module):
@@ -82,6 +84,9 @@ class BasicBlock(Module):
         self.downsample = downsample
 
     def forward(self, x: Tensor) -> Tensor:
+        if fusable(self, x):  # inference: each convolution with its BatchNorm, ReLU and sum, one pass
+            out = conv_bn(x, self.conv1, self.bn1, RELU)
+            return conv_bn(out, self.conv2, self.bn2, RELU, residual=_shortcut(self.downsample, x))
         identity = x if self.downsample is None else self.downsample(x)
         out = self.relu(self.bn1(self.conv1(x)))
         out = self.bn2(self.conv2(out))
@@ -118,6 +123,10 @@ class Bottleneck(Module):
         self.downsample = downsample
 
     def forward(self, x: Tensor) -> Tensor:
+        if fusable(self, x):  # inference: as BasicBlock
+            out = conv_bn(x, self.conv1, self.bn1, RELU)
+            out = conv_bn(out, self.conv2, self.bn2, RELU)
+            return conv_bn(out, self.conv3, self.bn3, RELU, residual=_shortcut(self.downsample, x))
         identity = x if self.downsample is None else self.downsample(x)
         out = self.relu(self.bn1(self.conv1(x)))
         out = self.relu(self.bn2(self.conv2(out)))
@@ -126,6 +135,15 @@ class Bottleneck(Module):
 
 
 Block = Type[Union[BasicBlock, Bottleneck]]
+
+
+def _shortcut(downsample: Optional[Module], x: Tensor) -> Tensor:
+    """A block's shortcut in inference: ``x``, or its 1x1 convolution and BatchNorm fused."""
+    if downsample is None:
+        return x
+    if isinstance(downsample, Sequential) and len(downsample) == 2 and isinstance(downsample[0], Conv2d):
+        return conv_bn(x, downsample[0], downsample[1])
+    return downsample(x)
 
 
 class ResNet(Module):
@@ -230,7 +248,10 @@ class ResNet(Module):
             ValueError: ``x`` is not a 4-D batch with ``in_channels`` channels.
         """
         x = self._prepare(x)
-        x = self.maxpool(self.relu(self.bn1(self.conv1(x))))
+        if fusable(self, x):  # inference: the stem's convolution, BatchNorm and ReLU in one pass
+            x = self.maxpool(conv_bn(x, self.conv1, self.bn1, RELU))
+        else:
+            x = self.maxpool(self.relu(self.bn1(self.conv1(x))))
         return self.layer4(self.layer3(self.layer2(self.layer1(x))))
 
     def forward(self, x: Tensor) -> Tensor:
